@@ -6,7 +6,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 builddir=${CTD_BUILDDIR:-build}
 
-bash scripts/install-deps.sh
+# Not root: nothing can be installed; build and test with what is there.
+bash scripts/install-deps.sh || [ "$(id -u)" -ne 0 ]
 
 if [ -f "$builddir/build.ninja" ]; then
     meson setup --reconfigure "$builddir" >/dev/null

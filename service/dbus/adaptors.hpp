@@ -1,0 +1,53 @@
+// Factories of the bus objects. The adaptor classes live in their .cpp files so only those
+// include the generated glue.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sdbus {
+class IConnection;
+}
+
+namespace ctd::dbus {
+
+struct AdaptorContext;
+class TableBackend;
+class ExpectationBackend;
+class StatsBackend;
+
+class AdaptorHandle {
+public:
+    virtual ~AdaptorHandle() = default;
+};
+
+template <typename T>
+class AdaptorHolder final : public AdaptorHandle {
+public:
+    template <typename... Args>
+    explicit AdaptorHolder(Args&&... args) : adaptor_(std::forward<Args>(args)...) {}
+
+private:
+    T adaptor_;
+};
+
+struct ManagerHooks {
+    std::vector<std::string> features;
+    // Called after Stop's reply is sent.
+    std::function<void()> stop;
+};
+
+std::unique_ptr<AdaptorHandle> makeManagerAdaptor(sdbus::IConnection& bus, AdaptorContext& ctx,
+                                                  ManagerHooks hooks);
+std::unique_ptr<AdaptorHandle> makeTableAdaptor(sdbus::IConnection& bus, AdaptorContext& ctx,
+                                                TableBackend& backend);
+std::unique_ptr<AdaptorHandle> makeExpectationsAdaptor(sdbus::IConnection& bus,
+                                                       AdaptorContext& ctx,
+                                                       ExpectationBackend& backend);
+std::unique_ptr<AdaptorHandle> makeStatsAdaptor(sdbus::IConnection& bus, AdaptorContext& ctx,
+                                                StatsBackend& backend);
+
+} // namespace ctd::dbus

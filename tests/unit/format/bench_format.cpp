@@ -1,0 +1,53 @@
+// format-bench [N] [spec]: formats N entries (default 1M) into a TextBuffer flushed to
+// /dev/null and prints the time per format.
+#include "builders.hpp"
+#include "format/formatter.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fcntl.h>
+#include <unistd.h>
+
+using namespace ctd;
+
+int main(int argc, char** argv)
+{
+    const long n = argc > 1 ? std::atol(argv[1]) : 1000000;
+    std::vector<Entry> entries;
+    for (uint64_t i = 0; i < 4096; ++i) {
+        Entry e = test::randomEntry(i);
+        e.countersOrig = Counters{i * 3, i * 1500};
+        e.countersReply = Counters{i * 2, i * 900};
+        e.mark = static_cast<uint32_t>(i);
+        e.use = 1;
+        e.id = static_cast<uint32_t>(i * 2654435761u);
+        entries.push_back(e);
+    }
+    const int fd = open("/dev/null", O_WRONLY);
+    const char* specs[] = {"", "extended,id", "xml", "save", "json"};
+    for (const char* spec : specs) {
+        if (argc > 2 && std::string_view(argv[2]) != spec)
+            continue;
+        TextBuffer out;
+        Formatter fmt(*parseFormatSpec(spec), Command::List, out);
+        size_t bytes = 0;
+        const auto start = std::chrono::steady_clock::now();
+        fmt.begin();
+        for (long i = 0; i < n; ++i) {
+            fmt.entry(entries[static_cast<size_t>(i) & 4095]);
+            if (out.wantsFlush()) {
+                bytes += out.size();
+                (void)out.flushTo(fd);
+            }
+        }
+        fmt.end();
+        bytes += out.size();
+        (void)out.flushTo(fd);
+        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        std::printf("%-12s %ld entries, %zu MB, %.3f s (%.0f ns/entry)\n", *spec ? spec : "default", n,
+                    bytes >> 20, s, s * 1e9 / static_cast<double>(n));
+    }
+    close(fd);
+    return 0;
+}
