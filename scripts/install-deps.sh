@@ -21,6 +21,7 @@ PACKAGES=(
     dbus-daemon polkitd
     conntrack conntrackd nftables iproute2 util-linux
     python3-dbus systemd scdoc libglib2.0-bin
+    libnetfilter-conntrack-dev time
 )
 if [[ -n "${CTD_EXTRA_PACKAGES:-}" ]]; then
     read -r -a extra <<<"$CTD_EXTRA_PACKAGES"

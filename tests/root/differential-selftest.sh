@@ -102,8 +102,14 @@ expect_rc() {
 D="$HERE/differential.sh"
 expect_rc 77 unset env -u CTD_DUMP bash "$D"
 expect_rc 77 notexec env CTD_DUMP=/nonexistent/ctdump bash "$D"
+# The checkout may sit under a directory nobody cannot enter (mktemp -d is 0700): give the
+# unprivileged run its own world-readable copy of the scripts.
+NR=$(mktemp -d /tmp/ctd-diff-nonroot.XXXXXX)
+register_cleanup "rm -rf '$NR'"
+cp "$HERE/differential.sh" "$HERE/lib.sh" "$HERE/ctcompare.py" "$HERE/fill-namespace.sh" "$HERE/traffic.py" "$NR/"
+chmod 755 "$NR"; chmod 644 "$NR"/*
 expect_rc 77 nonroot setpriv --reuid=65534 --regid=65534 --clear-groups \
-    env CTD_DUMP="$W/same" bash "$D"
+    env CTD_DUMP="$W/same" bash "$NR/differential.sh"
 expect_rc 0 same env CTD_DUMP="$W/same" bash "$D"
 expect_rc 0 placeholder env CTD_DUMP="$W/same @ARGS@" bash "$D" default xml
 expect_rc 0 reorder env CTD_DUMP="$W/reorder" bash "$D"

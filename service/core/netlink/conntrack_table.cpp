@@ -185,7 +185,7 @@ Result<uint32_t> ConntrackTable::count()
 }
 
 Result<ChangeReport> ConntrackTable::changeMatching(const Query& query, const EntrySink& onChanged,
-                                                    const std::function<Result<void>(NlWriter&, const Entry&)>& build)
+                                                    const std::function<Result<bool>(NlWriter&, const Entry&)>& build)
 {
     ChangeReport report;
     NlWriter w;
@@ -220,10 +220,13 @@ Result<ChangeReport> ConntrackTable::changeMatching(const Query& query, const En
 
     Result<void> sendError{};
     auto collect = [&](const Entry& e) {
-        if (auto r = build(w, e); !r) {
-            noteFailure(report, r.error());
+        auto built = build(w, e);
+        if (!built) {
+            noteFailure(report, built.error());
             return true;
         }
+        if (!*built)
+            return true; // nothing to change for this one
         pending.push_back(e);
         // With a second socket, changes go out while the dump is still running, as
         // conntrack -D does; otherwise everything waits for the end of the dump.
@@ -262,8 +265,10 @@ Result<ChangeReport> ConntrackTable::removeMatching(const Query& query, const En
     for (const auto& f : plan.requests)
         kernelSide = kernelSide && f.selective();
     if (!kernelSide) {
-        return changeMatching(query, onDeleted, [](NlWriter& w, const Entry& e) {
-            return buildConntrackDelete(w, e.family, e.orig, e.zone, e.id);
+        return changeMatching(query, onDeleted, [](NlWriter& w, const Entry& e) -> Result<bool> {
+            if (auto r = buildConntrackDelete(w, e.family, e.orig, e.zone, e.id); !r)
+                return r.error();
+            return true;
         });
     }
     ChangeReport report;
@@ -287,12 +292,32 @@ Result<ChangeReport> ConntrackTable::updateMatching(const Query& query, const En
 {
     if (query.table != TableKind::Conntrack)
         return makeError(EOPNOTSUPP, "update: only the conntrack table can be changed");
-    return changeMatching(query, onUpdated, [&](NlWriter& w, const Entry& e) {
+    return changeMatching(query, onUpdated, [&](NlWriter& w, const Entry& e) -> Result<bool> {
         Entry u = changes;
         u.family = e.family;
         u.orig = e.orig;
         u.zone = e.zone;
-        return buildConntrackUpdate(w, u);
+        if (auto r = buildConntrackUpdate(w, u); !r)
+            return r.error();
+        return true;
+    });
+}
+
+Result<ChangeReport> ConntrackTable::updateEach(const Query& query, const ChangeBuilder& makeChange,
+                                               const EntrySink& onUpdated)
+{
+    if (query.table != TableKind::Conntrack)
+        return makeError(EOPNOTSUPP, "update: only the conntrack table can be changed");
+    return changeMatching(query, onUpdated, [&](NlWriter& w, const Entry& e) -> Result<bool> {
+        Entry u;
+        if (!makeChange(e, u))
+            return false;
+        u.family = e.family;
+        u.orig = e.orig;
+        u.zone = e.zone;
+        if (auto r = buildConntrackUpdate(w, u); !r)
+            return r.error();
+        return true;
     });
 }
 

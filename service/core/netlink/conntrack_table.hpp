@@ -60,6 +60,12 @@ public:
     Result<ChangeReport> removeMatching(const Query& query, const EntrySink& onDeleted = {});
     // Applies changes (status, timeout, mark, labels, helper, protoinfo...) to each match.
     Result<ChangeReport> updateMatching(const Query& query, const Entry& changes, const EntrySink& onUpdated = {});
+    // Like updateMatching, but the change depends on each entry (conntrack -U computes
+    // mark, status and labels from the current values): makeChange fills change from
+    // current and returns false to leave that entry alone (nothing to change).
+    using ChangeBuilder = std::function<bool(const Entry& current, Entry& change)>;
+    Result<ChangeReport> updateEach(const Query& query, const ChangeBuilder& makeChange,
+                                    const EntrySink& onUpdated = {});
     // family 0 = all families.
     Result<void> flush(uint8_t family = 0);
 
@@ -76,7 +82,7 @@ private:
     Result<DumpStats> dumpOne(NetlinkTransport& nl, const Query& query, const KernelFilter& f, const EntrySink& sink);
     // Sends the change requests built for entries and reports them one by one.
     Result<ChangeReport> changeMatching(const Query& query, const EntrySink& onChanged,
-                                        const std::function<Result<void>(NlWriter&, const Entry&)>& build);
+                                        const std::function<Result<bool>(NlWriter&, const Entry&)>& build);
 
     NetlinkTransport& nl_;
     TransportFactory extra_;

@@ -11,6 +11,7 @@ Result<size_t> EventListener::process(EventSink& sink, int timeoutMs)
     auto receipt = nl_.receiveEvents(
         [&](ByteView m) {
             uint8_t subsys = subsysOf(loadHost<uint16_t>(m.data() + 4));
+            lastPortId_ = loadHost<uint32_t>(m.data() + 12); // nlmsghdr.nlmsg_pid
             if (subsys == NFNL_SUBSYS_CTNETLINK) {
                 auto e = parseConntrack(m);
                 if (!e) {

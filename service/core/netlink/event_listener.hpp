@@ -34,11 +34,15 @@ public:
     int fd() const { return nl_.fd(); }
     uint64_t lossCount() const { return losses_; }
     uint64_t malformedCount() const { return malformed_; }
+    // nlmsg_pid of the event being delivered, valid inside the sink's callbacks: nonzero
+    // when a userspace process caused the change (conntrack -E's "[USERSPACE] portid=N").
+    uint32_t lastPortId() const { return lastPortId_; }
 
 private:
     NetlinkTransport& nl_;
     uint64_t losses_ = 0;
     uint64_t malformed_ = 0;
+    uint32_t lastPortId_ = 0;
 };
 
 } // namespace ctd::nl

@@ -1,0 +1,29 @@
+// The real backends: TableBackend, ExpectationBackend and StatsBackend over ctcore.
+// Table walks and changes run as worker jobs (worker_job.hpp) with their own sockets;
+// Watch goes through the one EventHub; properties and statistics are single netlink
+// requests answered at once on the loop's own socket.
+#pragma once
+
+#include "backends.hpp"
+#include "event_hub.hpp"
+#include "event_loop.hpp"
+
+#include "format/label_map.hpp"
+
+#include <memory>
+#include <string>
+
+namespace ctd::dbus {
+
+struct CoreBackends {
+    std::unique_ptr<TableBackend> table;
+    std::unique_ptr<ExpectationBackend> expectations;
+    std::unique_ptr<StatsBackend> stats;
+};
+
+// Opens every socket (the loop's request socket and the event socket) before returning,
+// so READY=1 can follow. labelMapPath: connlabel.conf for "-o labels" and label names in
+// save files; unreadable means no names, as with conntrack.
+ctd::Result<CoreBackends> makeCoreBackends(EventLoop& loop, const std::string& labelMapPath);
+
+} // namespace ctd::dbus
