@@ -21,6 +21,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -41,15 +42,20 @@ def write(path, value):
 
 
 def run_timed(cmd, stdout=subprocess.DEVNULL):
-    """Runs cmd; returns (seconds, peak RSS in KiB of that child)."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode not in (0, 1):
-        raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}")
-    return elapsed, usage.ru_maxrss
+    """Runs cmd; returns (seconds, peak RSS in KiB of that command).
+
+    The RSS comes from /usr/bin/time around the command itself: Python starts children
+    with vfork, so the child's own ru_maxrss would include this interpreter's memory.
+    """
+    with tempfile.NamedTemporaryFile("r") as rss_file:
+        start = time.perf_counter()
+        proc = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss_file.name, *cmd],
+                              stdout=stdout, stderr=subprocess.DEVNULL)
+        elapsed = time.perf_counter() - start
+        if proc.returncode not in (0, 1):
+            raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}")
+        rss = int(rss_file.read().split()[-1])
+    return elapsed, rss
 
 
 class Namespace:
@@ -73,8 +79,8 @@ class Namespace:
         subprocess.run(self.cmd("sh", "-c", line), check=True)
 
 
-def fill(ns, tools, n, only=None):
-    argv = [os.path.join(tools, "ctfill"), "--count", str(n)]
+def fill(ns, build, n, only=None):
+    argv = [os.path.join(build, "bench", "ctfill"), "--count", str(n)]
     if only is not None:
         argv += ["--only-dport", str(only)]
     subprocess.run(ns.cmd(*argv), check=True, stdout=subprocess.DEVNULL)
@@ -94,10 +100,10 @@ def median_of(runs, make_cmd, before=None):
 def bench_size(args, n):
     rows = []
     ns_name = f"ctbench{os.getpid()}"
-    dump = os.path.join(args.tools, "ctdump")
+    dump = os.path.join(args.build, "tests", "tools", "ctdump")
     with Namespace(ns_name) as ns:
         t0 = time.perf_counter()
-        fill(ns, args.tools, n)
+        fill(ns, args.build, n)
         print(f"  filled {n} entries in {time.perf_counter() - t0:.2f} s", flush=True)
         cases = [
             ("list (default)", [dump, "-L"], ["conntrack", "-L"], None),
@@ -107,7 +113,7 @@ def bench_size(args, n):
              ["conntrack", "-L", "-p", "udp", "--dport", "53"], None),
             ("delete -p udp --dport 9999 (1 %)", [dump, "-D", "-p", "udp", "--dport", "9999"],
              ["conntrack", "-D", "-p", "udp", "--dport", "9999"],
-             lambda: fill(ns, args.tools, n // 100, only=9999)),
+             lambda: fill(ns, args.build, n // 100, only=9999)),
         ]
         for label, ours, theirs, refill in cases:
             if refill:
@@ -176,7 +182,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sizes", default="100000,1000000")
     p.add_argument("--runs", type=int, default=5)
-    p.add_argument("--tools", default=os.path.join(TOP, "build", "tests", "tools"))
+    p.add_argument("--build", default=os.path.join(TOP, "build"), help="meson build directory")
     p.add_argument("--no-write", action="store_true")
     args = p.parse_args()
     if os.geteuid() != 0:

@@ -236,16 +236,13 @@ Result<ChangeReport> ConntrackTable::changeMatching(const Query& query, const En
         }
         return true;
     };
-    // The walk itself runs on the primary socket, one family at a time: entries must
-    // reach the batch in one thread.
-    FilterPlan plan = planKernelFilter(query, caps_);
-    for (const auto& f : plan.requests) {
-        auto r = dumpOne(nl_, query, f, collect);
-        if (!r)
-            return r.error();
-        if (!sendError)
-            return sendError.error();
-    }
+    // dump() overlaps the two family walks of a query without family on two sockets and
+    // serializes its sink, so collect() never runs concurrently with itself.
+    auto walked = dump(query, collect);
+    if (!walked)
+        return walked.error();
+    if (!sendError)
+        return sendError.error();
     // Large leftovers are split into chunks by the transport itself.
     if (auto r = sendPending(side ? *side : nl_); !r)
         return r.error();

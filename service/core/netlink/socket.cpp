@@ -4,13 +4,20 @@
 #include "netlink_ack.hpp"
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <thread>
 #include <cerrno>
 #include <cstring>
 #include <libmnl/libmnl.h>
 #include <linux/netlink.h>
 #include <poll.h>
 #include <string>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 namespace ctd::nl {
 
@@ -186,26 +193,12 @@ Result<void> MnlSocket::request(ByteView message, const MessageSink& sink)
     bool isDump = headerAt(tx_.data()).nlmsg_flags & NLM_F_DUMP;
     if (auto r = sendAll(tx_); !r)
         return r;
+
     bool stopped = false;
-    for (;;) {
-        auto n = receive(0);
-        if (!n) {
-            Error e = n.error();
-            if (e.code == ENOBUFS) {
-                ++overruns_;
-                e = makeError(ENOBUFS, "netlink receive buffer overrun: part of the answer was lost");
-            }
-            // A dump may still be running in the kernel; a fresh socket ends it so the
-            // next request does not meet EBUSY or stale parts.
-            if (isDump) {
-                disconnect();
-                if (auto r = connect(); !r)
-                    return r;
-            }
-            return e;
-        }
-        std::optional<Result<void>> finished;
-        auto walk = forEachMessage(ByteView(rx_.data(), size_t(*n)), [&](ByteView m) {
+    std::optional<Result<void>> finished;
+    // Handles one datagram of the answer; false once the answer is complete or failed.
+    auto handle = [&](ByteView datagram) -> Result<bool> {
+        auto walk = forEachMessage(datagram, [&](ByteView m) {
             auto h = headerAt(m.data());
             if (h.nlmsg_seq != seq)
                 return true; // left over from an earlier request
@@ -223,23 +216,193 @@ Result<void> MnlSocket::request(ByteView message, const MessageSink& sink)
                 stopped = true;
             return true;
         });
-        if (!walk) {
-            if (isDump) {
-                disconnect();
-                if (auto r = connect(); !r)
-                    return r;
-            }
-            return walk;
+        if (!walk)
+            return walk.error();
+        return !finished && !(stopped && isDump);
+    };
+
+    Result<void> outcome = isDump ? readDump(seq, handle) : readReply(handle);
+    if (!outcome) {
+        if (outcome.error().code == ENOBUFS) {
+            ++overruns_;
+            outcome = makeError(ENOBUFS, "netlink receive buffer overrun: part of the answer was lost");
         }
-        if (finished)
-            return *finished;
-        if (stopped && isDump) {
-            // Closing the socket ends the kernel's dump; draining it could mean reading
-            // a million entries nobody wants.
+        // A dump may still be running in the kernel; a fresh socket ends it so the next
+        // request does not meet EBUSY or stale parts.
+        if (isDump) {
             disconnect();
-            return connect();
+            if (auto r = connect(); !r)
+                return r;
         }
+        return outcome;
     }
+    if (finished)
+        return *finished;
+    // The sink stopped a dump: closing the socket ends the kernel's dump; draining it
+    // could mean reading a million entries nobody wants.
+    disconnect();
+    return connect();
+}
+
+Result<void> MnlSocket::readReply(const std::function<Result<bool>(ByteView)>& handle)
+{
+    for (;;) {
+        auto n = receive(0);
+        if (!n)
+            return n.error();
+        auto more = handle(ByteView(rx_.data(), size_t(*n)));
+        if (!more)
+            return more.error();
+        if (!*more)
+            return {};
+    }
+}
+
+namespace {
+
+// Whether a datagram holds the end (NLMSG_DONE or NLMSG_ERROR) of the answer to seq.
+bool endsAnswer(ByteView datagram, uint32_t seq)
+{
+    bool ends = false;
+    (void)forEachMessage(datagram, [&](ByteView m) {
+        auto h = headerAt(m.data());
+        if (h.nlmsg_seq == seq && (h.nlmsg_type == NLMSG_DONE || h.nlmsg_type == NLMSG_ERROR))
+            ends = true;
+        return !ends;
+    });
+    return ends;
+}
+
+} // namespace
+
+Result<void> MnlSocket::readDump(uint32_t seq, const std::function<Result<bool>(ByteView)>& handle)
+{
+    // The kernel produces the next part of a dump inside the reader's recvmsg(). Reading on
+    // a second thread lets it do that while this thread decodes and formats the parts
+    // already read: the two costs overlap instead of adding up. The queue is bounded, so
+    // memory stays flat however big the table is.
+    struct Datagram {
+        std::unique_ptr<uint8_t[]> bytes;
+        size_t size = 0;
+        int error = 0;
+    };
+    constexpr size_t kAhead = 16;
+    // A dump part never exceeds 32 KiB (the kernel caps max_recvmsg_len there).
+    constexpr size_t kDatagramMax = 64u << 10;
+
+    std::mutex mu;
+    std::condition_variable changed;
+    std::deque<Datagram> ready;
+    std::vector<std::unique_ptr<uint8_t[]>> spare;
+    bool quit = false;
+    bool readerDone = false;
+    int wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (wake < 0)
+        return sysError(errno, "eventfd");
+
+    std::thread reader([&] {
+        for (;;) {
+            std::unique_ptr<uint8_t[]> buffer;
+            {
+                std::unique_lock lock(mu);
+                changed.wait(lock, [&] { return quit || ready.size() < kAhead; });
+                if (quit)
+                    break;
+                if (!spare.empty()) {
+                    buffer = std::move(spare.back());
+                    spare.pop_back();
+                }
+            }
+            if (!buffer)
+                buffer.reset(new uint8_t[kDatagramMax]);
+            pollfd fds[2] = {{fd(), POLLIN, 0}, {wake, POLLIN, 0}};
+            if (poll(fds, 2, -1) < 0) {
+                if (errno == EINTR)
+                    continue;
+                Datagram failed{nullptr, 0, errno};
+                std::lock_guard lock(mu);
+                ready.push_back(std::move(failed));
+                break;
+            }
+            if (fds[1].revents)
+                break;
+            iovec iov{buffer.get(), kDatagramMax};
+            sockaddr_nl addr{};
+            msghdr msg{};
+            msg.msg_name = &addr;
+            msg.msg_namelen = sizeof addr;
+            msg.msg_iov = &iov;
+            msg.msg_iovlen = 1;
+            ssize_t n = recvmsg(fd(), &msg, MSG_DONTWAIT);
+            if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                continue;
+            Datagram d;
+            if (n < 0)
+                d.error = errno;
+            else if (msg.msg_flags & MSG_TRUNC)
+                d.error = EMSGSIZE;
+            else if (addr.nl_pid != 0)
+                continue; // only the kernel talks to us
+            bool last = d.error != 0 || endsAnswer(ByteView(buffer.get(), size_t(n)), seq);
+            if (!d.error) {
+                d.size = size_t(n);
+                d.bytes = std::move(buffer);
+            }
+            {
+                std::lock_guard lock(mu);
+                ready.push_back(std::move(d));
+            }
+            changed.notify_all();
+            if (last)
+                break;
+        }
+        std::lock_guard lock(mu);
+        readerDone = true;
+        changed.notify_all();
+    });
+
+    Result<void> outcome;
+    for (;;) {
+        Datagram d;
+        {
+            std::unique_lock lock(mu);
+            changed.wait(lock, [&] { return !ready.empty() || readerDone; });
+            if (ready.empty()) {
+                outcome = makeError(EIO, "netlink dump ended without NLMSG_DONE");
+                break;
+            }
+            d = std::move(ready.front());
+            ready.pop_front();
+        }
+        changed.notify_all();
+        if (d.error) {
+            outcome = d.error == EMSGSIZE
+                          ? makeError(EMSGSIZE, "netlink receive: message larger than the receive buffer")
+                          : makeError(d.error, std::string("netlink receive: ") + strerror(d.error));
+            break;
+        }
+        auto more = handle(ByteView(d.bytes.get(), d.size));
+        {
+            std::lock_guard lock(mu);
+            spare.push_back(std::move(d.bytes));
+        }
+        if (!more) {
+            outcome = more.error();
+            break;
+        }
+        if (!*more)
+            break;
+    }
+    {
+        std::lock_guard lock(mu);
+        quit = true;
+    }
+    uint64_t one = 1;
+    (void)!write(wake, &one, sizeof one);
+    changed.notify_all();
+    reader.join();
+    close(wake);
+    return outcome;
 }
 
 Result<void> MnlSocket::collectAcks(uint32_t first, size_t count, size_t indexBase, BatchResult& result,

@@ -91,6 +91,10 @@ private:
     void disconnect();
     Result<void> sendAll(ByteView datagram);
     Result<ssize_t> receive(int flags);
+    // Read the answer to a request datagram by datagram, handing each to handle until it
+    // returns false. readDump reads ahead on a second thread (see socket.cpp).
+    Result<void> readReply(const std::function<Result<bool>(ByteView)>& handle);
+    Result<void> readDump(uint32_t seq, const std::function<Result<bool>(ByteView)>& handle);
     // Reads up to 64 datagrams at once; visit sees each message. Returns datagrams read.
     Result<size_t> receiveMany(int flags, const MessageSink& visit);
     // Reads acknowledgements for seq [first, first + count) of a batch chunk.
