@@ -124,27 +124,50 @@ Result<void> MnlSocket::sendAll(ByteView datagram)
     }
 }
 
-Result<ssize_t> MnlSocket::receive(int flags)
+namespace {
+
+// One datagram from the kernel into buffer: its size, or -1 with errno (EINTR and EAGAIN
+// included, for the caller to decide); EMSGSIZE when it did not fit. Datagrams from other
+// senders are dropped: only the kernel talks to us.
+ssize_t receiveFromKernel(int fd, uint8_t* buffer, size_t size, int flags)
 {
     for (;;) {
-        iovec iov{rx_.data(), rx_.size()};
+        iovec iov{buffer, size};
         sockaddr_nl addr{};
         msghdr msg{};
         msg.msg_name = &addr;
         msg.msg_namelen = sizeof addr;
         msg.msg_iov = &iov;
         msg.msg_iovlen = 1;
-        ssize_t n = recvmsg(fd(), &msg, flags);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return makeError(errno, std::string("netlink receive: ") + strerror(errno));
+        ssize_t n = recvmsg(fd, &msg, flags);
+        if (n < 0)
+            return n;
+        if (msg.msg_flags & MSG_TRUNC) {
+            errno = EMSGSIZE;
+            return -1;
         }
-        if (msg.msg_flags & MSG_TRUNC)
-            return makeError(EMSGSIZE, "netlink receive: message larger than the receive buffer");
-        if (addr.nl_pid != 0)
-            continue; // only the kernel talks to us
-        return n;
+        if (addr.nl_pid == 0)
+            return n;
+    }
+}
+
+Error receiveError(int err)
+{
+    if (err == EMSGSIZE)
+        return makeError(EMSGSIZE, "netlink receive: message larger than the receive buffer");
+    return makeError(err, std::string("netlink receive: ") + strerror(err));
+}
+
+} // namespace
+
+Result<ssize_t> MnlSocket::receive(int flags)
+{
+    for (;;) {
+        ssize_t n = receiveFromKernel(fd(), rx_.data(), rx_.size(), flags);
+        if (n >= 0)
+            return n;
+        if (errno != EINTR)
+            return receiveError(errno);
     }
 }
 
@@ -326,23 +349,12 @@ Result<void> MnlSocket::readDump(uint32_t seq, const std::function<Result<bool>(
             }
             if (fds[1].revents)
                 break;
-            iovec iov{buffer.get(), kDatagramMax};
-            sockaddr_nl addr{};
-            msghdr msg{};
-            msg.msg_name = &addr;
-            msg.msg_namelen = sizeof addr;
-            msg.msg_iov = &iov;
-            msg.msg_iovlen = 1;
-            ssize_t n = recvmsg(fd(), &msg, MSG_DONTWAIT);
+            ssize_t n = receiveFromKernel(fd(), buffer.get(), kDatagramMax, MSG_DONTWAIT);
             if (n < 0 && (errno == EINTR || errno == EAGAIN))
                 continue;
             Datagram d;
             if (n < 0)
                 d.error = errno;
-            else if (msg.msg_flags & MSG_TRUNC)
-                d.error = EMSGSIZE;
-            else if (addr.nl_pid != 0)
-                continue; // only the kernel talks to us
             bool last = d.error != 0 || endsAnswer(ByteView(buffer.get(), size_t(n)), seq);
             if (!d.error) {
                 d.size = size_t(n);
@@ -376,9 +388,7 @@ Result<void> MnlSocket::readDump(uint32_t seq, const std::function<Result<bool>(
         }
         changed.notify_all();
         if (d.error) {
-            outcome = d.error == EMSGSIZE
-                          ? makeError(EMSGSIZE, "netlink receive: message larger than the receive buffer")
-                          : makeError(d.error, std::string("netlink receive: ") + strerror(d.error));
+            outcome = receiveError(d.error);
             break;
         }
         auto more = handle(ByteView(d.bytes.get(), d.size));
