@@ -143,15 +143,15 @@ def write_report(args, rows):
             cpu = line.split(":", 1)[1].strip()
             break
     out = [
-        "# Performance",
+        BEGIN,
+        "## Step 1: core dump, format, filter and delete",
         "",
-        "Written by `bench/bench.py` (on demand, not in CI). Ratios are ours / conntrack-tools",
-        "1.4.7 measured in the same run; absolute times depend on the machine.",
+        "Written by `bench/bench.py` (on demand, not in CI). Ratios are ours (`ctdump`, the",
+        "core in process) / conntrack-tools 1.4.7 measured in the same run; absolute times",
+        "depend on the machine.",
         "",
         f"Machine: {cpu}, {os.cpu_count()} CPUs, kernel {platform.release()}; "
         f"date {datetime.date.today().isoformat()}; median of {args.runs} runs.",
-        "",
-        "## Step 1: core dump, format, filter and delete",
         "",
         "| N | case | ours (s) | conntrack (s) | ratio | target | met | peak RSS ours / conntrack (MiB) |",
         "|---|---|---|---|---|---|---|---|",
@@ -172,10 +172,31 @@ def write_report(args, rows):
     if flat:
         out += ["", "Memory flatness (peak RSS at the largest N / at the smallest; target ≤ 1.2):", ""]
         out += [f"- {label}: {r:.2f}" for label, r in flat]
+    out.append(END)
     path = os.path.join(TOP, "docs", "performance.md")
-    with open(path, "w") as f:
-        f.write("\n".join(out) + "\n")
+    replace_section(path, "\n".join(out) + "\n")
     print(f"wrote {path}")
+
+
+BEGIN = "<!-- bench.py begin -->"
+END = "<!-- bench.py end -->"
+
+
+def replace_section(path, section):
+    """Replaces this script's section of docs/performance.md, keeping the others'."""
+    try:
+        text = open(path).read()
+    except FileNotFoundError:
+        text = "# Performance\n\n"
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        tail = rest.split(END, 1)[1].lstrip("\n")
+        text = head + section + ("\n" + tail if tail else "")
+    else:
+        head, _, rest = text.partition("\n\n")
+        text = head + "\n\n" + section + ("\n" + rest if rest else "")
+    with open(path, "w") as f:
+        f.write(text)
 
 
 def main():

@@ -14,10 +14,6 @@
 
 namespace ctd::cli {
 
-// conntrack's exit statuses (enum exittype).
-inline constexpr int kOtherProblem = 1;
-inline constexpr int kParameterProblem = 2;
-
 // Resolves a connlabel name to its bit, like libnetfilter_conntrack's labelmap. The loader
 // is asked each time conntrack would call labelmap_init(); it returns nullopt when the map
 // cannot be read, with the errno text perror() would print.

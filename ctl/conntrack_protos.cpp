@@ -18,11 +18,11 @@ bool checkOptions(uint32_t given, const std::vector<const char*>& optflags,
         const char* name = i < optflags.size() && optflags[i] ? optflags[i] : "(null)";
         const bool set = (given & (1u << i)) != 0;
         if (!set && row[i] == '1')
-            throw CliExit{kParameterProblemStatus,
+            throw CliExit{kParameterProblem,
                           std::string("You need to supply the `--") + name +
                               "' option for this command"};
         if (set && row[i] == '0')
-            throw CliExit{kParameterProblemStatus,
+            throw CliExit{kParameterProblem,
                           std::string("Illegal option `--") + name + "' with this command"};
         if (row[i] == '3')
             special = true;
@@ -64,7 +64,7 @@ void portsFinal(uint32_t flags, int cmd, const Matrix& m, const std::vector<cons
     int partial = 0;
     const std::vector<uint32_t> coupled = {0x3, 0xc};
     if (!checkOptions(flags, names, rowFor(m, cmd, width), coupled, partial))
-        throw CliExit{kParameterProblemStatus, partial == 1 ? msg1 : msg0};
+        throw CliExit{kParameterProblem, partial == 1 ? msg1 : msg0};
 }
 
 // --- tcp ---
@@ -111,7 +111,7 @@ void tcpParse(int code, const char* arg, L4Args& a)
         if (std::strcmp(arg, "LISTEN") == 0)
             a.state = 9;
         else if (i == 10)
-            throw CliExit{kParameterProblemStatus,
+            throw CliExit{kParameterProblem,
                           std::string("unknown TCP state `") + arg + "'"};
         a.flags |= 1u << 6;
     } else if (code == 8) {
@@ -182,7 +182,7 @@ void sctpParse(int code, const char* arg, L4Args& a)
                 break;
         }
         if (i == 8)
-            throw CliExit{kParameterProblemStatus,
+            throw CliExit{kParameterProblem,
                           std::string("unknown SCTP state `") + arg + "'"};
         a.state = static_cast<uint8_t>(i);
         break;
@@ -224,7 +224,7 @@ void dccpParse(int code, const char* arg, L4Args& a)
                 break;
         }
         if (i == 10)
-            throw CliExit{kParameterProblemStatus,
+            throw CliExit{kParameterProblem,
                           std::string("Unknown DCCP state `") + arg + "'"};
         a.state = static_cast<uint8_t>(i);
         break;
@@ -239,7 +239,7 @@ void dccpParse(int code, const char* arg, L4Args& a)
         else if (strncasecmp(arg, "server", n) == 0)
             a.dccpRole = 1;
         else
-            throw CliExit{kParameterProblemStatus,
+            throw CliExit{kParameterProblem,
                           std::string("Unknown DCCP role `") + arg + "'"};
         break;
     }

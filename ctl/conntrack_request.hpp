@@ -14,6 +14,10 @@
 
 namespace ctd::cli {
 
+// conntrack's exit statuses (enum exittype).
+inline constexpr int kOtherProblem = 1;
+inline constexpr int kParameterProblem = 2;
+
 // conntrack's command bits, in its order (CT_LIST_BIT = 0 ... CT_ADD_BIT = 19).
 enum class Command : uint8_t {
     List, Create, Update, Delete, Get, Flush, Event, Version, Help,

@@ -8,9 +8,12 @@
 # 3. makes a throwaway network namespace with a few live connections: TCP and UDP from a
 #    client namespace over veth through an nft ruleset with conntrack, DNAT, masquerade,
 #    SNAT, ct mark and ct label (tests/root/fill-namespace.sh --light),
-# 4. shows that namespace's conntrack table with build/tests/tools/ctdump in the default,
-#    extended and json formats, or with conntrack when ctdump is not built yet,
-# 5. deletes everything it made on exit (also on failure or Ctrl-C).
+# 4. shows that namespace's conntrack table with build/tests/tools/ctdump (the core in
+#    process) in the default, extended and json formats,
+# 5. runs the service for real inside the namespace (scripts/demo-service.sh): a private
+#    system bus, polkitd with the project's policy, ctd by bus activation, then ctctl
+#    status/list/watch, the conntrack drop-in, and a call polkit denies,
+# 6. deletes everything it made on exit (also on failure or Ctrl-C).
 # It never touches the host's conntrack table, /etc or /usr (labels are named through a
 # private mount namespace). About 2 s after the build.
 #   scripts/run.sh --hold    # keep the namespace until Ctrl-C, to explore it with
@@ -80,6 +83,18 @@ else
         say "conntrack ${args[*]}"
         with_label_map ip netns exec "$NS" conntrack "${args[@]}"
     done
+fi
+ctd=$top/$builddir/service/ctd
+ctctl=$top/$builddir/ctl/ctctl
+[[ $builddir == /* ]] && ctd=$builddir/service/ctd ctctl=$builddir/ctl/ctctl
+if [[ -x "$ctd" && -x "$ctctl" ]]; then
+    say "the service: private bus + polkitd + ctd + ctctl, all inside $NS"
+    # nsenter, not ip netns exec: the latter remounts /sys without the cgroup tree, and
+    # busctl then cannot read a peer's credentials (ENOMEDIUM).
+    nsenter --net="/run/netns/$NS" env CTD="$ctd" CTCTL="$ctctl" CTD_SOURCE_ROOT="$top" CTD_BUS_NETNS=1 \
+        bash "$top/scripts/demo-service.sh" || echo "(the service demo failed: exit $?)"
+else
+    say "ctd or ctctl is not built (needs libsystemd and sdbus-c++): service demo skipped"
 fi
 if ((hold)); then
     say "holding $NS; try: ip netns exec $NS conntrack -L -o extended   (Ctrl-C ends)"

@@ -1,5 +1,6 @@
 // ctd: the conntrack system service. Parses the command line, sets up logging, and runs
 // the service (service/dbus/service.hpp).
+#include "core_backends.hpp"
 #include "log.hpp"
 #include "service.hpp"
 
@@ -117,10 +118,22 @@ int main(int argc, char** argv)
     const bool sync = !config.empty() && configHasSyncSection(config);
     if (!config.empty())
         ctd::log::info("configuration " + config + (sync ? " (sync engine)" : " (table only)"));
-    // The binding point for core: build the real Table/Expectations/Stats backends here.
-    auto makeBackends = [config, sync](ctd::dbus::EventLoop&) {
+    // The core's backends, with every netlink socket open before READY=1. Without them
+    // (no nf_conntrack, no CAP_NET_ADMIN) ctd still serves the bus, and every table call
+    // answers with the reason.
+    auto makeBackends = [config, sync, labelMap = options.labelMap](ctd::dbus::EventLoop& loop) {
         ctd::dbus::ServiceBackends backends;
-        backends.features = {}; // "table", "expectations", "events" once core is bound
+        if (auto core = ctd::dbus::makeCoreBackends(loop, labelMap)) {
+            backends.table = std::move(core->table);
+            backends.expectations = std::move(core->expectations);
+            backends.stats = std::move(core->stats);
+            backends.features = {"table", "expectations", "events"};
+        } else {
+            const std::string why = "conntrack netlink unavailable: " + core.error().message;
+            ctd::log::error(why);
+            backends.table = ctd::dbus::makeUnavailableTableBackend(why);
+            backends.expectations = ctd::dbus::makeUnavailableExpectationBackend(why);
+        }
         backends.syncConfigured = [sync] { return sync; };
         backends.reload = [config] {
             if (!config.empty() && access(config.c_str(), R_OK) != 0)

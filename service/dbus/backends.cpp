@@ -9,10 +9,9 @@ namespace ctd::dbus {
 
 namespace {
 
-ctd::Error unbound(const char* what)
+ctd::Error unavailable(const std::string& why, const char* what)
 {
-    return ctd::makeError(ENOTSUP, std::string(what) + " is not available in this build yet "
-                                                       "(core not bound)");
+    return ctd::makeError(ENOTSUP, std::string(what) + " is not available: " + why);
 }
 
 std::optional<uint64_t> readNumber(const std::string& path)
@@ -24,7 +23,7 @@ std::optional<uint64_t> readNumber(const std::string& path)
     return value;
 }
 
-// Count and Max are public and must answer even before core is bound (GetAll fails as a
+// Count and Max are public and must answer even without the core (GetAll fails as a
 // whole when one getter does): the sysctl files of the service's namespace have them.
 ctd::Result<uint64_t> sysctlNumber(const char* name)
 {
@@ -35,41 +34,49 @@ ctd::Result<uint64_t> sysctlNumber(const char* name)
     return *value;
 }
 
-class UnboundTableBackend final : public TableBackend {
+class UnavailableTableBackend final : public TableBackend {
 public:
-    void list(const QueryArgs&, const OutputFormat&, StreamPtr, CountDone done) override { done(unbound("Table.List")); }
-    void get(const EntryArgs&, const OutputFormat&, StreamPtr, CountDone done) override { done(unbound("Table.Get")); }
-    void create(const EntryArgs&, const OutputFormat&, StreamPtr, VoidDone done) override { done(unbound("Table.Create")); }
-    void update(const QueryArgs&, const Changes&, const OutputFormat&, StreamPtr, CountDone done) override { done(unbound("Table.Update")); }
-    void remove(const QueryArgs&, const OutputFormat&, StreamPtr, CountDone done) override { done(unbound("Table.Delete")); }
-    void flush(const QueryArgs&, CountDone done) override { done(unbound("Table.Flush")); }
-    void countMatching(const QueryArgs&, CountDone done) override { done(unbound("Table.CountMatching")); }
-    void load(int, LoadDone done) override { done(unbound("Table.Load")); }
-    ctd::Result<void> watch(const QueryArgs&, const OutputFormat&, StreamPtr) override { return unbound("Table.Watch"); }
+    explicit UnavailableTableBackend(std::string why) : why_(std::move(why)) {}
+    void list(const QueryArgs&, const OutputFormat&, StreamPtr, CountDone done) override { done(unavailable(why_, "Table.List")); }
+    void get(const EntryArgs&, const OutputFormat&, StreamPtr, CountDone done) override { done(unavailable(why_, "Table.Get")); }
+    void create(const EntryArgs&, const OutputFormat&, StreamPtr, VoidDone done) override { done(unavailable(why_, "Table.Create")); }
+    void update(const QueryArgs&, const Changes&, const OutputFormat&, StreamPtr, CountDone done) override { done(unavailable(why_, "Table.Update")); }
+    void remove(const QueryArgs&, const OutputFormat&, StreamPtr, CountDone done) override { done(unavailable(why_, "Table.Delete")); }
+    void flush(const QueryArgs&, CountDone done) override { done(unavailable(why_, "Table.Flush")); }
+    void countMatching(const QueryArgs&, CountDone done) override { done(unavailable(why_, "Table.CountMatching")); }
+    void load(int, LoadDone done) override { done(unavailable(why_, "Table.Load")); }
+    ctd::Result<void> watch(const QueryArgs&, const OutputFormat&, StreamPtr) override { return unavailable(why_, "Table.Watch"); }
     ctd::Result<uint64_t> count() override { return sysctlNumber("nf_conntrack_count"); }
     ctd::Result<uint64_t> max() override { return sysctlNumber("nf_conntrack_max"); }
+
+private:
+    std::string why_;
 };
 
-class UnboundExpectationBackend final : public ExpectationBackend {
+class UnavailableExpectationBackend final : public ExpectationBackend {
 public:
-    void list(const QueryArgs&, const OutputFormat&, StreamPtr, CountDone done) override { done(unbound("Expectations.List")); }
-    void get(const ExpectationArgs&, const OutputFormat&, StreamPtr, CountDone done) override { done(unbound("Expectations.Get")); }
-    void create(const ExpectationArgs&, const OutputFormat&, StreamPtr, VoidDone done) override { done(unbound("Expectations.Create")); }
-    void remove(const QueryArgs&, const OutputFormat&, StreamPtr, CountDone done) override { done(unbound("Expectations.Delete")); }
-    void flush(const QueryArgs&, CountDone done) override { done(unbound("Expectations.Flush")); }
-    void countMatching(const QueryArgs&, CountDone done) override { done(unbound("Expectations.CountMatching")); }
-    ctd::Result<void> watch(const QueryArgs&, const OutputFormat&, StreamPtr) override { return unbound("Expectations.Watch"); }
+    explicit UnavailableExpectationBackend(std::string why) : why_(std::move(why)) {}
+    void list(const QueryArgs&, const OutputFormat&, StreamPtr, CountDone done) override { done(unavailable(why_, "Expectations.List")); }
+    void get(const ExpectationArgs&, const OutputFormat&, StreamPtr, CountDone done) override { done(unavailable(why_, "Expectations.Get")); }
+    void create(const ExpectationArgs&, const OutputFormat&, StreamPtr, VoidDone done) override { done(unavailable(why_, "Expectations.Create")); }
+    void remove(const QueryArgs&, const OutputFormat&, StreamPtr, CountDone done) override { done(unavailable(why_, "Expectations.Delete")); }
+    void flush(const QueryArgs&, CountDone done) override { done(unavailable(why_, "Expectations.Flush")); }
+    void countMatching(const QueryArgs&, CountDone done) override { done(unavailable(why_, "Expectations.CountMatching")); }
+    ctd::Result<void> watch(const QueryArgs&, const OutputFormat&, StreamPtr) override { return unavailable(why_, "Expectations.Watch"); }
     ctd::Result<uint64_t> count() override
     {
         std::ifstream in("/proc/net/nf_conntrack_expect");
         if (!in)
-            return unbound("Expectations.Count");
+            return unavailable(why_, "Expectations.Count");
         uint64_t lines = 0;
         for (std::string line; std::getline(in, line);)
             ++lines;
         return lines;
     }
     ctd::Result<uint64_t> max() override { return sysctlNumber("nf_conntrack_expect_max"); }
+
+private:
+    std::string why_;
 };
 
 class ProcStatsBackend final : public StatsBackend {
@@ -142,11 +149,14 @@ private:
 
 } // namespace
 
-std::unique_ptr<TableBackend> makeUnboundTableBackend() { return std::make_unique<UnboundTableBackend>(); }
-
-std::unique_ptr<ExpectationBackend> makeUnboundExpectationBackend()
+std::unique_ptr<TableBackend> makeUnavailableTableBackend(std::string why)
 {
-    return std::make_unique<UnboundExpectationBackend>();
+    return std::make_unique<UnavailableTableBackend>(std::move(why));
+}
+
+std::unique_ptr<ExpectationBackend> makeUnavailableExpectationBackend(std::string why)
+{
+    return std::make_unique<UnavailableExpectationBackend>(std::move(why));
 }
 
 std::unique_ptr<StatsBackend> makeProcStatsBackend(std::string procRoot)

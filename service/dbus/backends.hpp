@@ -1,7 +1,9 @@
-// What the bus adaptors need from the core. This is the seam where the lead binds ctcore:
-// implement these interfaces over core's Table/Events/Expectations and pass them to
-// Service (service.hpp). Until then the Unbound* versions answer ENOTSUP
-// (org.freedesktop.DBus.Error.NotSupported) after validation and authorization.
+// What the bus adaptors need from the core: the seam between the bus objects and ctcore.
+// core_backends.hpp implements it over core's tables, events and statistics; tests
+// (tests/bus/fake_ctd.cpp) plug in synthetic ones. When the core cannot start (no
+// nf_conntrack, no CAP_NET_ADMIN) the Unavailable* versions answer ENOTSUP
+// (org.freedesktop.DBus.Error.NotSupported) with the reason, after validation and
+// authorization, so the service still explains itself on the bus.
 //
 // Contract for every method:
 //  - Called on the loop thread, after the arguments were validated and polkit said yes.
@@ -94,11 +96,11 @@ public:
     virtual ctd::Result<Counters> kernelGlobal() = 0;
 };
 
-// The stand-ins used until core is bound.
-std::unique_ptr<TableBackend> makeUnboundTableBackend();
-std::unique_ptr<ExpectationBackend> makeUnboundExpectationBackend();
+// Every method fails with ENOTSUP and `why`; Count and Max still read the sysctl files.
+std::unique_ptr<TableBackend> makeUnavailableTableBackend(std::string why);
+std::unique_ptr<ExpectationBackend> makeUnavailableExpectationBackend(std::string why);
 // Reads /proc/net/stat/nf_conntrack and /proc/sys/net/netfilter: real numbers without
-// netlink, good enough until core's CTNL_MSG_CT_GET_STATS_CPU lands.
+// netlink, the fallback when the core's netlink statistics cannot be had.
 std::unique_ptr<StatsBackend> makeProcStatsBackend(std::string procRoot = "/proc");
 
 } // namespace ctd::dbus

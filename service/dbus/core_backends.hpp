@@ -5,7 +5,6 @@
 #pragma once
 
 #include "backends.hpp"
-#include "event_hub.hpp"
 #include "event_loop.hpp"
 
 #include "format/label_map.hpp"

@@ -1,6 +1,8 @@
 #include "event_hub.hpp"
 
 #include "format_options.hpp"
+
+#include "format/formatter.hpp"
 #include "log.hpp"
 #include "service_counters.hpp"
 
@@ -62,8 +64,8 @@ uint32_t expectationGroups(uint32_t events)
     return groups;
 }
 
-// The expectation table has no query of its own: the family, the protocol and the
-// expected tuple's addresses and ports are what conntrack's expect filters look at.
+} // namespace
+
 bool expectationMatches(const Query& q, const Expectation& x)
 {
     if (q.family && *q.family != x.family)
@@ -82,8 +84,6 @@ bool expectationMatches(const Query& q, const Expectation& x)
         return false;
     return true;
 }
-
-} // namespace
 
 EventHub::EventHub(EventLoop& loop, std::shared_ptr<const LabelMap> labels)
     : loop_(loop), labels_(std::move(labels))

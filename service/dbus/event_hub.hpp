@@ -8,7 +8,7 @@
 #include "backends.hpp"
 #include "event_loop.hpp"
 
-#include "format/formatter.hpp"
+#include "format/label_map.hpp"
 #include "netlink/event_listener.hpp"
 #include "netlink/socket.hpp"
 
@@ -18,7 +18,17 @@
 #include <memory>
 #include <vector>
 
+// Not formatter.hpp here: its CpuStats clashes with netlink/stats.hpp's, and the stats
+// backend needs the latter.
+namespace ctd {
+struct FormatOptions;
+}
+
 namespace ctd::dbus {
+
+// The expectation table has no query of its own: the family, the protocol and the
+// expected tuple's addresses and ports are what conntrack's expect filters look at.
+bool expectationMatches(const Query& q, const Expectation& x);
 
 class EventHub final : private nl::EventSink {
 public:

@@ -134,6 +134,20 @@ bool OutputStream::write(std::string_view bytes)
         updateEvents();
         return false;
     }
+    if (buffered() == 0 && !finishing_) {
+        // Nothing queued: hand the bytes to the kernel now instead of copying them into
+        // the buffer and waiting a loop iteration for EPOLLOUT. What does not fit is
+        // buffered as usual; errors are left to the io callback (EPOLLERR), so no
+        // callback runs from inside write().
+        ssize_t n = isSocket_ ? ::send(fd_, bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL)
+                              : ::write(fd_, bytes.data(), bytes.size());
+        if (n > 0) {
+            bytes.remove_prefix(static_cast<size_t>(n));
+            loop_.touch();
+        }
+        if (bytes.empty())
+            return true;
+    }
     append(bytes);
     return true;
 }

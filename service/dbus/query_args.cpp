@@ -2,6 +2,9 @@
 
 #include "errors.hpp"
 
+#include "format/label_map.hpp"
+#include "format/proto_names.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -32,30 +35,23 @@ constexpr NamedValue protocolNames[] = {
     {"icmpv6", IPPROTO_ICMPV6}, {"gre", IPPROTO_GRE},
 };
 
-// IPS_* bit numbers from linux/netfilter/nf_conntrack_common.h, with conntrack's -u words.
-constexpr NamedValue statusNames[] = {
-    {"EXPECTED", 0}, {"SEEN_REPLY", 1}, {"ASSURED", 2}, {"CONFIRMED", 3},
-    {"SRC_NAT", 4}, {"DST_NAT", 5}, {"SEQ_ADJUST", 6}, {"SRC_NAT_DONE", 7},
-    {"DST_NAT_DONE", 8}, {"DYING", 9}, {"FIXED_TIMEOUT", 10}, {"TEMPLATE", 11},
-    {"UNTRACKED", 12}, {"HELPER", 13}, {"OFFLOAD", 14}, {"HW_OFFLOAD", 15},
-};
+// Status words and protocol states are core's tables (format/proto_names.hpp), the ones
+// the formatters print: a query accepts exactly the words conntrack shows.
+std::optional<unsigned> statusBit(std::string_view word)
+{
+    for (const auto& named : kAllStatusNames)
+        if (named.name == word)
+            return static_cast<unsigned>(__builtin_ctz(named.bit));
+    return std::nullopt;
+}
 
-// Kernel state enums: tcp_conntrack (LISTEN is conntrack's word for TCP_CONNTRACK_SYN_SENT2,
-// which it prints as such), sctp_conntrack, ct_dccp_states.
-constexpr NamedValue tcpStates[] = {
-    {"NONE", 0}, {"SYN_SENT", 1}, {"SYN_RECV", 2}, {"ESTABLISHED", 3}, {"FIN_WAIT", 4},
-    {"CLOSE_WAIT", 5}, {"LAST_ACK", 6}, {"TIME_WAIT", 7}, {"CLOSE", 8}, {"LISTEN", 9},
-    {"SYN_SENT2", 9},
-};
-constexpr NamedValue sctpStates[] = {
-    {"NONE", 0}, {"CLOSED", 1}, {"COOKIE_WAIT", 2}, {"COOKIE_ECHOED", 3},
-    {"ESTABLISHED", 4}, {"SHUTDOWN_SENT", 5}, {"SHUTDOWN_RECD", 6},
-    {"SHUTDOWN_ACK_SENT", 7}, {"HEARTBEAT_SENT", 8}, {"HEARTBEAT_ACKED", 9},
-};
-constexpr NamedValue dccpStates[] = {
-    {"NONE", 0}, {"REQUEST", 1}, {"RESPOND", 2}, {"PARTOPEN", 3}, {"OPEN", 4},
-    {"CLOSEREQ", 5}, {"CLOSING", 6}, {"TIMEWAIT", 7}, {"IGNORE", 8}, {"INVALID", 9},
-};
+const char* statusName(unsigned bit)
+{
+    for (const auto& named : kAllStatusNames)
+        if (named.bit == (1u << bit))
+            return named.name.data(); // the table's names are NUL-terminated literals
+    return nullptr;
+}
 
 template <size_t N>
 std::optional<unsigned> lookup(const NamedValue (&table)[N], std::string_view name)
@@ -192,7 +188,7 @@ public:
             return std::nullopt;
         uint32_t bits = 0;
         for (const auto& word : *words) {
-            auto bit = lookup(statusNames, word);
+            auto bit = statusBit(word);
             if (!bit)
                 fail(key, "unknown status flag '" + word + "'");
             bits |= 1u << *bit;
@@ -234,11 +230,12 @@ std::optional<uint8_t> stateFor(const DictReader& reader, std::optional<uint8_t>
 {
     if (!protocol)
         reader.fail("state", "needs 'protocol'");
-    std::optional<unsigned> value;
+    std::optional<uint8_t> value;
     switch (*protocol) {
-    case IPPROTO_TCP: value = lookup(tcpStates, name); break;
-    case IPPROTO_SCTP: value = lookup(sctpStates, name); break;
-    case IPPROTO_DCCP: value = lookup(dccpStates, name); break;
+    // LISTEN is conntrack's word for TCP_CONNTRACK_SYN_SENT2, which it prints as such.
+    case IPPROTO_TCP: value = tcpStateFromName(name); break;
+    case IPPROTO_SCTP: value = sctpStateFromName(name); break;
+    case IPPROTO_DCCP: value = dccpStateFromName(name); break;
     default: reader.fail("state", "protocol " + std::to_string(*protocol) + " has no states");
     }
     if (!value)
@@ -346,7 +343,7 @@ std::string statusWords(uint32_t bits)
     std::vector<std::string> words;
     for (unsigned bit = 0; bit < 32; ++bit) {
         if (bits & (1u << bit)) {
-            const char* name = nameOf(statusNames, bit);
+            const char* name = statusName(bit);
             words.emplace_back(name ? name : std::to_string(bit));
         }
     }
@@ -518,18 +515,16 @@ std::optional<Prefix> parsePrefix(std::string_view text)
 
 LabelResolver fileLabelResolver(std::string path)
 {
+    // Read on every call, so an edited connlabel.conf applies without a restart; parsed
+    // by core's LabelMap, the reader "-o labels" prints with (libnetfilter_conntrack's
+    // rules), so a name resolves exactly when conntrack would print it.
     return [path = std::move(path)](std::string_view name) -> std::optional<unsigned> {
-        std::ifstream in(path);
-        std::string line;
-        while (std::getline(in, line)) {
-            std::istringstream fields(line);
-            unsigned bit = 0;
-            std::string label;
-            if (line.empty() || line[0] == '#' || !(fields >> bit >> label))
-                continue;
-            if (label == name && bit < 128)
-                return bit;
-        }
+        auto map = LabelMap::load(path);
+        if (!map)
+            return std::nullopt;
+        auto bit = map->bit(name);
+        if (bit && *bit < 128)
+            return bit;
         return std::nullopt;
     };
 }

@@ -1,6 +1,5 @@
 // The ctd service as a whole: loop, bus, polkit, objects, readiness, idle exit. main.cpp
-// parses the command line and hands over; the lead passes real backends here once core is
-// bound (ServiceBackends), everything else stays as is.
+// parses the command line and hands over the core's backends (ServiceBackends).
 #pragma once
 
 #include "backends.hpp"
@@ -24,8 +23,9 @@ struct ServiceOptions {
 };
 
 struct ServiceBackends {
-    std::unique_ptr<TableBackend> table = makeUnboundTableBackend();
-    std::unique_ptr<ExpectationBackend> expectations = makeUnboundExpectationBackend();
+    std::unique_ptr<TableBackend> table = makeUnavailableTableBackend("no table backend configured");
+    std::unique_ptr<ExpectationBackend> expectations =
+        makeUnavailableExpectationBackend("no expectation backend configured");
     std::unique_ptr<StatsBackend> stats = makeProcStatsBackend();
     std::vector<std::string> features;
     // A configured sync engine keeps the service running (no idle exit).

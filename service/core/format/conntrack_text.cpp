@@ -11,17 +11,6 @@ namespace {
 
 constexpr uint64_t kNsecPerSec = 1000000000ull;
 
-void appendEventPrefix(TextBuffer& out, EventType type)
-{
-    // printf("%9s ", "[NEW]") in libnetfilter_conntrack.
-    switch (type) {
-    case EventType::New: out.append("    [NEW] "); break;
-    case EventType::Update: out.append(" [UPDATE] "); break;
-    case EventType::Destroy: out.append("[DESTROY] "); break;
-    case EventType::None: break;
-    }
-}
-
 void appendAddresses(TextBuffer& out, uint8_t family, const Tuple& t, std::string_view srcTag,
                      std::string_view dstTag)
 {
@@ -43,7 +32,39 @@ void appendAddresses(TextBuffer& out, uint8_t family, const Tuple& t, std::strin
     out.append(' ');
 }
 
+// One direction of the flow: its addresses, layer 4 fields, tuple zone (zone-orig= or
+// zone-reply=) and counters.
+void appendDirection(TextBuffer& out, uint8_t family, const Tuple& t, std::string_view zoneTag,
+                     const std::optional<Counters>& counters)
+{
+    appendAddresses(out, family, t, "src", "dst");
+    appendTupleProto(out, t);
+    if (t.zone) {
+        out.append(zoneTag);
+        out.appendDecimal(*t.zone);
+        out.append(' ');
+    }
+    if (counters) {
+        out.append("packets=");
+        out.appendDecimal(counters->packets);
+        out.append(" bytes=");
+        out.appendDecimal(counters->bytes);
+        out.append(' ');
+    }
+}
+
 } // namespace
+
+void appendEventPrefix(TextBuffer& out, EventType type)
+{
+    // printf("%9s ", "[NEW]") in libnetfilter_conntrack.
+    switch (type) {
+    case EventType::New: out.append("    [NEW] "); break;
+    case EventType::Update: out.append(" [UPDATE] "); break;
+    case EventType::Destroy: out.append("[DESTROY] "); break;
+    case EventType::None: break;
+    }
+}
 
 // Shared with the expectation writer: the layer 4 part of one tuple.
 void appendTupleProto(TextBuffer& out, const Tuple& t)
@@ -113,37 +134,10 @@ void writeConntrackText(TextBuffer& out, const Entry& e, const WriteContext& ctx
         out.append(' ');
     }
 
-    appendAddresses(out, family, e.orig, "src", "dst");
-    appendTupleProto(out, e.orig);
-    if (e.orig.zone) {
-        out.append("zone-orig=");
-        out.appendDecimal(*e.orig.zone);
-        out.append(' ');
-    }
-    if (e.countersOrig) {
-        out.append("packets=");
-        out.appendDecimal(e.countersOrig->packets);
-        out.append(" bytes=");
-        out.appendDecimal(e.countersOrig->bytes);
-        out.append(' ');
-    }
+    appendDirection(out, family, e.orig, "zone-orig=", e.countersOrig);
     if (e.status && !(*e.status & ips::kSeenReply))
         out.append("[UNREPLIED] ");
-
-    appendAddresses(out, family, e.reply, "src", "dst");
-    appendTupleProto(out, e.reply);
-    if (e.reply.zone) {
-        out.append("zone-reply=");
-        out.appendDecimal(*e.reply.zone);
-        out.append(' ');
-    }
-    if (e.countersReply) {
-        out.append("packets=");
-        out.appendDecimal(e.countersReply->packets);
-        out.append(" bytes=");
-        out.appendDecimal(e.countersReply->bytes);
-        out.append(' ');
-    }
+    appendDirection(out, family, e.reply, "zone-reply=", e.countersReply);
     if (e.status) {
         if (*e.status & ips::kHwOffload)
             out.append("[HW_OFFLOAD] ");
@@ -193,8 +187,7 @@ void writeConntrackText(TextBuffer& out, const Entry& e, const WriteContext& ctx
     }
     if (e.helper) {
         out.append("helper=");
-        // libnetfilter_conntrack keeps helper names in a 16-byte array (NF_CT_HELPER_NAME_LEN).
-        out.append(std::string_view(*e.helper).substr(0, 15));
+        out.append(helperName(*e.helper));
         out.append(' ');
     }
     if (e.use) {

@@ -81,6 +81,16 @@ void appendXmlAddresses(TextBuffer& out, uint8_t family, const Tuple& t)
     out.append("</dst>");
 }
 
+void appendXmlFlowOpen(TextBuffer& out, EventType type)
+{
+    switch (type) {
+    case EventType::New: out.append("<flow type=\"new\">"); break;
+    case EventType::Update: out.append("<flow type=\"update\">"); break;
+    case EventType::Destroy: out.append("<flow type=\"destroy\">"); break;
+    case EventType::None: out.append("<flow>"); break;
+    }
+}
+
 void appendXmlProto(TextBuffer& out, const Tuple& t)
 {
     const uint8_t p = t.protocol.value_or(0);
@@ -102,12 +112,7 @@ void appendXmlProto(TextBuffer& out, const Tuple& t)
 void writeConntrackXml(TextBuffer& out, const Entry& e, const WriteContext& ctx)
 {
     const uint8_t family = entryFamily(e);
-    switch (ctx.type) {
-    case EventType::New: out.append("<flow type=\"new\">"); break;
-    case EventType::Update: out.append("<flow type=\"update\">"); break;
-    case EventType::Destroy: out.append("<flow type=\"destroy\">"); break;
-    case EventType::None: out.append("<flow>"); break;
-    }
+    appendXmlFlowOpen(out, ctx.type);
     appendTupleMeta(out, family, e.orig, true, e.countersOrig.has_value(), e.countersOrig);
     appendTupleMeta(out, family, e.reply, false, e.countersOrig.has_value(), e.countersReply);
 
@@ -212,7 +217,7 @@ void writeConntrackXml(TextBuffer& out, const Entry& e, const WriteContext& ctx)
     }
     if (e.helper) {
         out.append("<helper>");
-        out.append(std::string_view(*e.helper).substr(0, 15)); // 16-byte array in libnetfilter_conntrack
+        out.append(helperName(*e.helper));
         out.append("</helper>");
     }
     out.append("</flow>");

@@ -12,19 +12,6 @@ constexpr uint32_t kPermanent = 0x1;
 constexpr uint32_t kInactive = 0x2;
 constexpr uint32_t kUserspace = 0x4;
 
-// libnetfilter_conntrack keeps expectation helper names in a 16-byte array.
-std::string_view helperName(const std::string& h) { return std::string_view(h).substr(0, 15); }
-
-void appendEventPrefix(TextBuffer& out, EventType type)
-{
-    switch (type) {
-    case EventType::New: out.append("    [NEW] "); break;
-    case EventType::Update: out.append(" [UPDATE] "); break;
-    case EventType::Destroy: out.append("[DESTROY] "); break;
-    case EventType::None: break;
-    }
-}
-
 void appendXmlGroup(TextBuffer& out, std::string_view tag, uint8_t family, const Tuple& t,
                     bool layer3)
 {
@@ -97,12 +84,7 @@ void writeExpectationText(TextBuffer& out, const Expectation& x, const WriteCont
 
 void writeExpectationXml(TextBuffer& out, const Expectation& x, const WriteContext& ctx)
 {
-    switch (ctx.type) {
-    case EventType::New: out.append("<flow type=\"new\">"); break;
-    case EventType::Update: out.append("<flow type=\"update\">"); break;
-    case EventType::Destroy: out.append("<flow type=\"destroy\">"); break;
-    case EventType::None: out.append("<flow>"); break;
-    }
+    appendXmlFlowOpen(out, ctx.type);
     out.append("<layer3 protonum=\"");
     out.appendDecimal(x.family);
     out.append("\" protoname=\"");

@@ -11,31 +11,55 @@ namespace {
 
 constexpr int kSchemaVersion = 1;
 
-// Writes "key":value pairs with the commas in the right places.
-class JsonObject {
+// Opens a JSON array or object, closes it when it goes out of scope, and puts the commas
+// between its members: next() writes the separator and returns the buffer the member goes to.
+class JsonList {
 public:
-    explicit JsonObject(TextBuffer& out) : out_(out) { out_.append('{'); }
-    ~JsonObject() { out_.append('}'); }
-    JsonObject(const JsonObject&) = delete;
-    JsonObject& operator=(const JsonObject&) = delete;
+    JsonList(TextBuffer& out, char open, char close) : out_(out), close_(close) { out_.append(open); }
+    ~JsonList() { out_.append(close_); }
+    JsonList(const JsonList&) = delete;
+    JsonList& operator=(const JsonList&) = delete;
 
-    TextBuffer& key(std::string_view k)
+    TextBuffer& next()
     {
         if (!first_)
             out_.append(',');
         first_ = false;
-        out_.append('"');
-        out_.append(k);
-        out_.append("\":");
         return out_;
+    }
+
+private:
+    TextBuffer& out_;
+    char close_;
+    bool first_ = true;
+};
+
+class JsonArray : public JsonList {
+public:
+    explicit JsonArray(TextBuffer& out) : JsonList(out, '[', ']') {}
+};
+
+// Members are "key":value pairs.
+class JsonObject : public JsonList {
+public:
+    explicit JsonObject(TextBuffer& out) : JsonList(out, '{', '}') {}
+
+    TextBuffer& key(std::string_view k)
+    {
+        TextBuffer& out = next();
+        out.append('"');
+        out.append(k);
+        out.append("\":");
+        return out;
     }
     void num(std::string_view k, uint64_t v) { key(k).appendDecimal(v); }
     void snum(std::string_view k, int64_t v) { key(k).appendSigned(v); }
     void str(std::string_view k, std::string_view v)
     {
-        key(k).append('"');
-        out_.appendJsonEscaped(v);
-        out_.append('"');
+        TextBuffer& out = key(k);
+        out.append('"');
+        out.appendJsonEscaped(v);
+        out.append('"');
     }
     template <typename T>
     void opt(std::string_view k, const std::optional<T>& v)
@@ -43,10 +67,6 @@ public:
         if (v)
             num(k, *v);
     }
-
-private:
-    TextBuffer& out_;
-    bool first_ = true;
 };
 
 void appendAddressString(TextBuffer& out, uint8_t family, const Address& a)
@@ -89,19 +109,15 @@ void writeCounters(TextBuffer& out, const Counters& c)
 
 void writeNames(TextBuffer& out, uint32_t bits, const StatusBitName* names, size_t count)
 {
-    out.append('[');
-    bool first = true;
+    JsonArray a(out);
     for (size_t i = 0; i < count; ++i) {
         if (!(bits & names[i].bit))
             continue;
-        if (!first)
-            out.append(',');
-        first = false;
-        out.append('"');
-        out.append(names[i].name);
-        out.append('"');
+        TextBuffer& el = a.next();
+        el.append('"');
+        el.append(names[i].name);
+        el.append('"');
     }
-    out.append(']');
 }
 
 void writeState(JsonObject& o, std::optional<std::string_view> name, uint8_t num)
@@ -172,18 +188,11 @@ void writeNat(TextBuffer& out, uint8_t family, const NatRange& n)
 
 void writeBitmap(TextBuffer& out, const std::vector<uint8_t>& bitmap)
 {
-    out.append('[');
-    bool first = true;
+    JsonArray a(out);
     const unsigned bits = labelBitCount(bitmap);
-    for (unsigned i = 0; i < bits; ++i) {
-        if (!labelBitSet(bitmap, i))
-            continue;
-        if (!first)
-            out.append(',');
-        first = false;
-        out.appendDecimal(i);
-    }
-    out.append(']');
+    for (unsigned i = 0; i < bits; ++i)
+        if (labelBitSet(bitmap, i))
+            a.next().appendDecimal(i);
 }
 
 std::string_view eventName(EventType t)
@@ -257,22 +266,17 @@ void writeConntrackJson(TextBuffer& out, const Entry& e, const JsonContext& ctx)
     if (!e.labels.empty()) {
         writeBitmap(o.key("labels"), e.labels);
         if (ctx.labels) {
-            TextBuffer& lb = o.key("label-names");
-            lb.append('[');
-            bool first = true;
+            JsonArray names(o.key("label-names"));
             const unsigned bits = labelBitCount(e.labels);
             for (unsigned i = 0; i < bits; ++i) {
                 const std::string* name = labelBitSet(e.labels, i) ? ctx.labels->name(i) : nullptr;
                 if (!name)
                     continue;
-                if (!first)
-                    lb.append(',');
-                first = false;
-                lb.append('"');
-                lb.appendJsonEscaped(*name);
-                lb.append('"');
+                TextBuffer& el = names.next();
+                el.append('"');
+                el.appendJsonEscaped(*name);
+                el.append('"');
             }
-            lb.append(']');
         }
     }
     if (!e.labelsMask.empty())

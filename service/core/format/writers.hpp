@@ -7,6 +7,8 @@
 #include "format/text_buffer.hpp"
 
 #include <cstdint>
+#include <string>
+#include <string_view>
 
 namespace ctd {
 
@@ -46,6 +48,13 @@ void writeExpectationJson(TextBuffer& out, const Expectation& x, const JsonConte
 void appendTupleAddresses(TextBuffer& out, uint8_t family, const Tuple& t, std::string_view srcTag,
                           std::string_view dstTag);
 void appendTupleProto(TextBuffer& out, const Tuple& t);
+// Event prefixes shared by conntrack and expectation lines: "    [NEW] " ... for text
+// (nothing for EventType::None), "<flow type=\"new\">" ... or "<flow>" for XML.
+void appendEventPrefix(TextBuffer& out, EventType type);
+void appendXmlFlowOpen(TextBuffer& out, EventType type);
+// libnetfilter_conntrack keeps helper names (conntrack's and expectations') in a 16-byte
+// array (NF_CT_HELPER_NAME_LEN), so text and XML show at most 15 characters.
+inline std::string_view helperName(const std::string& helper) { return std::string_view(helper).substr(0, 15); }
 // "<src>A</src><dst>B</dst>" and "<sport>1</sport><dport>2</dport>" for XML.
 void appendXmlAddresses(TextBuffer& out, uint8_t family, const Tuple& t);
 void appendXmlProto(TextBuffer& out, const Tuple& t);

@@ -1,8 +1,10 @@
 #include "conntrack_table.hpp"
 
 #include "ctnl_build.hpp"
+#include "format/proto_names.hpp"
 #include "ctnl_parse.hpp"
 #include "query_match.hpp"
+#include "requests.hpp"
 
 #include <atomic>
 #include <cerrno>
@@ -123,16 +125,7 @@ Result<Entry> ConntrackTable::get(uint8_t family, const Tuple& orig, std::option
     NlWriter w;
     if (auto r = buildConntrackGet(w, family, orig, zone); !r)
         return r.error();
-    std::optional<Result<Entry>> found;
-    auto r = nl_.request(w.bytes(), [&](ByteView m) {
-        found = parseConntrack(m);
-        return true;
-    });
-    if (!r)
-        return r.error();
-    if (!found)
-        return makeError(ENOENT, "get: no entry in the answer");
-    return std::move(*found);
+    return requestOne<Entry>(nl_, w, parseConntrack, ENOENT, "get: no entry in the answer");
 }
 
 Result<void> ConntrackTable::create(const Entry& entry)
@@ -140,7 +133,7 @@ Result<void> ConntrackTable::create(const Entry& entry)
     NlWriter w;
     if (auto r = buildConntrackCreate(w, entry); !r)
         return r;
-    return nl_.request(w.bytes(), [](ByteView) { return true; });
+    return requestAck(nl_, w);
 }
 
 Result<void> ConntrackTable::update(const Entry& entry)
@@ -148,7 +141,7 @@ Result<void> ConntrackTable::update(const Entry& entry)
     NlWriter w;
     if (auto r = buildConntrackUpdate(w, entry); !r)
         return r;
-    return nl_.request(w.bytes(), [](ByteView) { return true; });
+    return requestAck(nl_, w);
 }
 
 Result<void> ConntrackTable::remove(const Entry& entry)
@@ -156,33 +149,44 @@ Result<void> ConntrackTable::remove(const Entry& entry)
     NlWriter w;
     if (auto r = buildConntrackDelete(w, entry.family, entry.orig, entry.zone, entry.id); !r)
         return r;
-    return nl_.request(w.bytes(), [](ByteView) { return true; });
+    return requestAck(nl_, w);
 }
 
 Result<void> ConntrackTable::flush(uint8_t family)
 {
     NlWriter w;
     buildConntrackFlush(w, family);
-    return nl_.request(w.bytes(), [](ByteView) { return true; });
+    return requestAck(nl_, w);
 }
 
 Result<uint32_t> ConntrackTable::count()
 {
     NlWriter w;
     buildConntrackCount(w);
-    std::optional<Result<GlobalStats>> stats;
-    auto r = nl_.request(w.bytes(), [&](ByteView m) {
-        stats = parseGlobalStats(m);
-        return true;
-    });
-    if (!r)
-        return r.error();
+    auto stats = requestOne<GlobalStats>(nl_, w, parseGlobalStats, EBADMSG, "count: no answer");
     if (!stats)
-        return makeError(EBADMSG, "count: no answer");
-    if (!*stats)
-        return stats->error();
-    return (*stats)->entries;
+        return stats.error();
+    return stats->entries;
 }
+
+namespace {
+
+// A dumped entry's original tuple, ready to be sent back. The kernel reports no ports for
+// a protocol it now tracks generically (DCCP on 6.18 has no tracker left); conntrack
+// (libnetfilter_conntrack) sends zeros then, which the generic tracker ignores.
+Tuple sendableTuple(const Tuple& t)
+{
+    Tuple out = t;
+    if (out.protocol && hasPorts(*out.protocol)) {
+        if (!out.sport)
+            out.sport = 0;
+        if (!out.dport)
+            out.dport = 0;
+    }
+    return out;
+}
+
+} // namespace
 
 Result<ChangeReport> ConntrackTable::changeMatching(const Query& query, const EntrySink& onChanged,
                                                     const std::function<Result<bool>(NlWriter&, const Entry&)>& build)
@@ -263,7 +267,7 @@ Result<ChangeReport> ConntrackTable::removeMatching(const Query& query, const En
         kernelSide = kernelSide && f.selective();
     if (!kernelSide) {
         return changeMatching(query, onDeleted, [](NlWriter& w, const Entry& e) -> Result<bool> {
-            if (auto r = buildConntrackDelete(w, e.family, e.orig, e.zone, e.id); !r)
+            if (auto r = buildConntrackDelete(w, e.family, sendableTuple(e.orig), e.zone, e.id); !r)
                 return r.error();
             return true;
         });
@@ -275,7 +279,7 @@ Result<ChangeReport> ConntrackTable::removeMatching(const Query& query, const En
         NlWriter w;
         if (auto r = buildConntrackFilteredDelete(w, f); !r)
             return r.error();
-        if (auto r = nl_.request(w.bytes(), [](ByteView) { return true; }); !r)
+        if (auto r = requestAck(nl_, w); !r)
             return r.error();
     }
     auto after = count();
@@ -287,17 +291,14 @@ Result<ChangeReport> ConntrackTable::removeMatching(const Query& query, const En
 Result<ChangeReport> ConntrackTable::updateMatching(const Query& query, const Entry& changes,
                                                    const EntrySink& onUpdated)
 {
-    if (query.table != TableKind::Conntrack)
-        return makeError(EOPNOTSUPP, "update: only the conntrack table can be changed");
-    return changeMatching(query, onUpdated, [&](NlWriter& w, const Entry& e) -> Result<bool> {
-        Entry u = changes;
-        u.family = e.family;
-        u.orig = e.orig;
-        u.zone = e.zone;
-        if (auto r = buildConntrackUpdate(w, u); !r)
-            return r.error();
-        return true;
-    });
+    // The same change for every entry: updateEach with a builder that ignores the current values.
+    return updateEach(
+        query,
+        [&](const Entry&, Entry& change) {
+            change = changes;
+            return true;
+        },
+        onUpdated);
 }
 
 Result<ChangeReport> ConntrackTable::updateEach(const Query& query, const ChangeBuilder& makeChange,
@@ -310,7 +311,7 @@ Result<ChangeReport> ConntrackTable::updateEach(const Query& query, const Change
         if (!makeChange(e, u))
             return false;
         u.family = e.family;
-        u.orig = e.orig;
+        u.orig = sendableTuple(e.orig);
         u.zone = e.zone;
         if (auto r = buildConntrackUpdate(w, u); !r)
             return r.error();
@@ -318,7 +319,8 @@ Result<ChangeReport> ConntrackTable::updateEach(const Query& query, const Change
     });
 }
 
-Result<ChangeReport> ConntrackTable::createMany(const EntrySource& next, const BatchErrorSink& onError)
+Result<ChangeReport> ConntrackTable::createMany(const EntrySource& next, const BatchErrorSink& onError,
+                                                bool updateExisting)
 {
     ChangeReport report;
     NlWriter w;
@@ -345,7 +347,7 @@ Result<ChangeReport> ConntrackTable::createMany(const EntrySource& next, const B
     };
     Entry e;
     while (next(e)) {
-        if (auto r = buildConntrackCreate(w, e); !r) {
+        if (auto r = buildConntrackCreate(w, e, !updateExisting); !r) {
             ++report.failed;
             if (!report.firstError)
                 report.firstError = r.error();

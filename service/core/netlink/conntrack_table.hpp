@@ -71,7 +71,10 @@ public:
 
     // Many creates per sendmsg (conntrack -R, benchmarks). onError gets the index of
     // each failed entry in source order.
-    Result<ChangeReport> createMany(const EntrySource& next, const BatchErrorSink& onError = {});
+    // updateExisting: an entry that exists is updated instead of failing with EEXIST
+    // (conntrack -R's -A lines).
+    Result<ChangeReport> createMany(const EntrySource& next, const BatchErrorSink& onError = {},
+                                    bool updateExisting = false);
 
     // Entries in this network namespace (CTNL_MSG_CT_GET_STATS), as conntrack -C.
     Result<uint32_t> count();

@@ -277,14 +277,14 @@ void putTuple(NlWriter& w, uint16_t nestType, const Tuple& t)
     w.endNest(nest);
 }
 
-Result<void> buildConntrackCreate(NlWriter& w, const Entry& e)
+Result<void> buildConntrackCreate(NlWriter& w, const Entry& e, bool exclusive)
 {
     if (auto r = validateFullTuple(e.orig, e.family, "create: original tuple"); !r)
         return r;
     Tuple reply = e.reply.src.family ? e.reply : invert(e.orig);
     if (auto r = validateFullTuple(reply, e.family, "create: reply tuple"); !r)
         return r;
-    w.begin(ctType(IPCTNL_MSG_CT_NEW), kChange | NLM_F_CREATE | NLM_F_EXCL, e.family);
+    w.begin(ctType(IPCTNL_MSG_CT_NEW), kChange | NLM_F_CREATE | (exclusive ? NLM_F_EXCL : 0), e.family);
     return guarded(w, [&]() -> Result<void> {
         putTuple(w, CTA_TUPLE_ORIG, e.orig);
         putTuple(w, CTA_TUPLE_REPLY, reply);

@@ -22,7 +22,8 @@ Result<void> validateFullTuple(const Tuple& t, uint8_t family, const char* what)
 void putTuple(NlWriter& w, uint16_t nestType, const Tuple& t);
 
 // --- conntrack ---
-Result<void> buildConntrackCreate(NlWriter& w, const Entry& e);
+// exclusive false: create, or update the entry when it exists (conntrack -A, -R).
+Result<void> buildConntrackCreate(NlWriter& w, const Entry& e, bool exclusive = true);
 Result<void> buildConntrackUpdate(NlWriter& w, const Entry& e);
 Result<void> buildConntrackGet(NlWriter& w, uint8_t family, const Tuple& orig, std::optional<uint16_t> zone);
 // id guards against deleting a newer connection that reused the tuple.

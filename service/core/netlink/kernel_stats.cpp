@@ -2,6 +2,7 @@
 
 #include "ctnl_build.hpp"
 #include "ctnl_parse.hpp"
+#include "requests.hpp"
 
 #include <cerrno>
 
@@ -13,20 +14,12 @@ template <typename T, typename Parse>
 Result<std::vector<T>> collect(NetlinkTransport& nl, const NlWriter& w, Parse parse)
 {
     std::vector<T> out;
-    std::optional<Error> bad;
-    auto r = nl.request(w.bytes(), [&](ByteView m) {
-        auto s = parse(m);
-        if (!s) {
-            bad = s.error();
-            return false;
-        }
-        out.push_back(*s);
+    auto r = requestEach(nl, w, parse, [&](const T& s) {
+        out.push_back(s);
         return true;
     });
     if (!r)
         return r.error();
-    if (bad)
-        return *bad;
     return out;
 }
 

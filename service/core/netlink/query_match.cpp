@@ -114,9 +114,11 @@ bool matches(const Query& q, const Entry& e)
         return false;
     if (q.zone && zoneIdOf(e) != *q.zone)
         return false;
-    if (q.origZone && e.orig.zone.value_or(e.zone.value_or(0)) != *q.origZone)
+    // Directional zones only, as libnetfilter_conntrack's non-strict compare does: an
+    // entry without a CTA_TUPLE_ZONE in that direction is not filtered out.
+    if (q.origZone && e.orig.zone && *e.orig.zone != *q.origZone)
         return false;
-    if (q.replyZone && e.reply.zone.value_or(e.zone.value_or(0)) != *q.replyZone)
+    if (q.replyZone && e.reply.zone && *e.reply.zone != *q.replyZone)
         return false;
     if (q.mark && (e.mark.value_or(0) & q.mark->mask) != (q.mark->value & q.mark->mask))
         return false;

@@ -5,23 +5,15 @@
 #include "netlink/expectation_table.hpp"
 #include "root_env.hpp"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <utility>
 
 using namespace ctd;
 using namespace ctd::nl;
 using namespace ctd::roottest;
 
 namespace {
-
-Address addr(const std::string& s)
-{
-    Address a;
-    a.family = s.find(':') != std::string::npos ? AF_INET6 : AF_INET;
-    inet_pton(a.family, s.c_str(), a.bytes.data());
-    return a;
-}
 
 Tuple tcp(const std::string& src, const std::string& dst, uint16_t sport, uint16_t dport)
 {
@@ -32,6 +24,37 @@ Tuple tcp(const std::string& src, const std::string& dst, uint16_t sport, uint16
     t.sport = sport;
     t.dport = dport;
     return t;
+}
+
+// A master connection the kernel accepts expectations for: it needs a helper, and FTP's
+// is built in.
+Entry ftpControl(const std::string& client, const std::string& server, uint16_t clientPort)
+{
+    Entry master;
+    master.family = AF_INET;
+    master.orig = tcp(client, server, clientPort, 21);
+    master.timeout = 300;
+    master.helper = "ftp";
+    return master;
+}
+
+// The data connection the server opens back to the client, as an expectation of master:
+// exact addresses and destination port, any source port.
+Expectation ftpData(const Entry& master, uint16_t dport, uint32_t timeout)
+{
+    Expectation x;
+    x.family = AF_INET;
+    x.master = master.orig;
+    x.tuple = master.orig;
+    std::swap(x.tuple.src, x.tuple.dst);
+    x.tuple.sport = 0;
+    x.tuple.dport = dport;
+    x.mask.src = addr("255.255.255.255");
+    x.mask.dst = addr("255.255.255.255");
+    x.mask.sport = 0;
+    x.mask.dport = 0xffff;
+    x.timeout = timeout;
+    return x;
 }
 
 struct Recorder : EventSink {
@@ -103,30 +126,16 @@ TEST(ExpectationsRoot, CreateDumpGetDeleteFlush)
     conntrack("-F expect");
     auto sock = openSocket();
     ConntrackTable table(*sock);
-    // A master with the (built-in) FTP helper: the kernel only accepts expectations of
-    // connections that have a helper.
-    Entry master;
-    master.family = AF_INET;
-    master.orig = tcp("192.0.2.70", "198.18.0.70", 40000, 21);
-    master.timeout = 300;
+    Entry master = ftpControl("192.0.2.70", "198.18.0.70", 40000);
     master.status = 1u << 2;
     master.tcp = TcpInfo{};
     master.tcp->state = 3;
-    master.helper = "ftp";
     auto created = table.create(master);
     ASSERT_TRUE(created.ok()) << created.error().message;
 
     ExpectationTable exps(*sock);
-    Expectation x;
-    x.family = AF_INET;
-    x.master = master.orig;
-    x.tuple = tcp("198.18.0.70", "192.0.2.70", 0, 50000);
-    x.mask.src = addr("255.255.255.255");
-    x.mask.dst = addr("255.255.255.255");
+    Expectation x = ftpData(master, 50000, 200);
     x.mask.protocol = IPPROTO_TCP;
-    x.mask.sport = 0;
-    x.mask.dport = 0xffff;
-    x.timeout = 200;
     auto r = exps.create(x);
     ASSERT_TRUE(r.ok()) << r.error().message;
     std::string listed = conntrack("-L expect");
@@ -172,22 +181,10 @@ TEST(ExpectationsRoot, Events)
     ASSERT_TRUE(listener.subscribe(EventGroup::ExpAll).ok());
     auto sock = openSocket();
     ConntrackTable table(*sock);
-    Entry master;
-    master.family = AF_INET;
-    master.orig = tcp("192.0.2.71", "198.18.0.71", 40001, 21);
-    master.timeout = 300;
-    master.helper = "ftp";
+    Entry master = ftpControl("192.0.2.71", "198.18.0.71", 40001);
     ASSERT_TRUE(table.create(master).ok());
     ExpectationTable exps(*sock);
-    Expectation x;
-    x.family = AF_INET;
-    x.master = master.orig;
-    x.tuple = tcp("198.18.0.71", "192.0.2.71", 0, 50001);
-    x.mask.src = addr("255.255.255.255");
-    x.mask.dst = addr("255.255.255.255");
-    x.mask.dport = 0xffff;
-    x.mask.sport = 0;
-    x.timeout = 100;
+    Expectation x = ftpData(master, 50001, 100);
     ASSERT_TRUE(exps.create(x).ok());
     ASSERT_TRUE(exps.flush().ok());
     Recorder rec;

@@ -1,5 +1,6 @@
 #include "root_env.hpp"
 
+#include <arpa/inet.h>
 #include <cstdio>
 #include <cstdlib>
 #include <sstream>
@@ -27,6 +28,14 @@ const char* kPopulate[] = {
 };
 
 } // namespace
+
+Address addr(const std::string& text)
+{
+    Address a;
+    a.family = text.find(':') != std::string::npos ? AF_INET6 : AF_INET;
+    inet_pton(a.family, text.c_str(), a.bytes.data());
+    return a;
+}
 
 std::string run(const std::string& cmd)
 {

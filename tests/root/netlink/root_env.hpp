@@ -23,6 +23,9 @@ std::string keyOf(const std::string& conntrackLine);
 void populate();
 size_t populatedCount();
 
+// An IPv4 or IPv6 address by its syntax, for building entries and queries.
+Address addr(const std::string& text);
+
 std::unique_ptr<nl::MnlSocket> openSocket(const nl::SocketOptions& o = {});
 nl::TransportFactory socketFactory();
 

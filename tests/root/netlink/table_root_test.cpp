@@ -7,7 +7,6 @@
 #include "netlink/kernel_stats.hpp"
 #include "root_env.hpp"
 
-#include <arpa/inet.h>
 #include <chrono>
 #include <cstdio>
 #include <gtest/gtest.h>
@@ -18,14 +17,6 @@ using namespace ctd::nl;
 using namespace ctd::roottest;
 
 namespace {
-
-Address addr(const std::string& s)
-{
-    Address a;
-    a.family = s.find(':') != std::string::npos ? AF_INET6 : AF_INET;
-    inet_pton(a.family, s.c_str(), a.bytes.data());
-    return a;
-}
 
 struct Shape {
     const char* name;

@@ -14,16 +14,7 @@ using namespace ctd;
 int main(int argc, char** argv)
 {
     const long n = argc > 1 ? std::atol(argv[1]) : 1000000;
-    std::vector<Entry> entries;
-    for (uint64_t i = 0; i < 4096; ++i) {
-        Entry e = test::randomEntry(i);
-        e.countersOrig = Counters{i * 3, i * 1500};
-        e.countersReply = Counters{i * 2, i * 900};
-        e.mark = static_cast<uint32_t>(i);
-        e.use = 1;
-        e.id = static_cast<uint32_t>(i * 2654435761u);
-        entries.push_back(e);
-    }
+    const std::vector<Entry> entries = test::throughputEntries(4096);
     const int fd = open("/dev/null", O_WRONLY);
     const char* specs[] = {"", "extended,id", "xml", "save", "json"};
     for (const char* spec : specs) {

@@ -20,23 +20,17 @@ const bool kUtc = [] {
 }();
 } // namespace
 
-Address v4(std::string_view text)
+static Address parsed(uint8_t family, std::string_view text)
 {
     Address a;
-    a.family = AF_INET;
+    a.family = family;
     std::string s(text);
-    inet_pton(AF_INET, s.c_str(), a.bytes.data());
+    inet_pton(family, s.c_str(), a.bytes.data());
     return a;
 }
 
-Address v6(std::string_view text)
-{
-    Address a;
-    a.family = AF_INET6;
-    std::string s(text);
-    inet_pton(AF_INET6, s.c_str(), a.bytes.data());
-    return a;
-}
+Address v4(std::string_view text) { return parsed(AF_INET, text); }
+Address v6(std::string_view text) { return parsed(AF_INET6, text); }
 
 Address addr(std::string_view text) { return text.find(':') != std::string_view::npos ? v6(text) : v4(text); }
 
@@ -148,6 +142,22 @@ Entry randomEntry(uint64_t seed)
         e.dccp->role = static_cast<uint8_t>(rng() % 2);
     }
     return e;
+}
+
+std::vector<Entry> throughputEntries(size_t count)
+{
+    std::vector<Entry> entries;
+    entries.reserve(count);
+    for (uint64_t i = 0; i < count; ++i) {
+        Entry e = randomEntry(i);
+        e.countersOrig = Counters{i * 3, i * 1500};
+        e.countersReply = Counters{i * 2, i * 900};
+        e.mark = static_cast<uint32_t>(i);
+        e.use = 1;
+        e.id = static_cast<uint32_t>(i * 2654435761u);
+        entries.push_back(e);
+    }
+    return entries;
 }
 
 } // namespace ctd::test

@@ -3,8 +3,10 @@
 
 #include "entry.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 namespace ctd::test {
 
@@ -21,5 +23,8 @@ Entry genericEntry(uint8_t protocol, std::string_view src, std::string_view dst)
 
 // A deterministic pseudo-random entry, for round trips and throughput.
 Entry randomEntry(uint64_t seed);
+// count random entries with what a dump of a busy table carries besides (counters, mark,
+// use, id): the same set for the throughput test and format-bench, so their numbers compare.
+std::vector<Entry> throughputEntries(size_t count);
 
 } // namespace ctd::test

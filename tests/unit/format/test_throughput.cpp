@@ -12,16 +12,7 @@ using namespace ctd;
 
 TEST(Throughput, TwoHundredThousandEntries)
 {
-    std::vector<Entry> entries;
-    for (uint64_t i = 0; i < 1000; ++i) {
-        Entry e = test::randomEntry(i);
-        e.countersOrig = Counters{i * 3, i * 1500};
-        e.countersReply = Counters{i * 2, i * 900};
-        e.mark = static_cast<uint32_t>(i);
-        e.use = 1;
-        e.id = static_cast<uint32_t>(i * 2654435761u);
-        entries.push_back(e);
-    }
+    const std::vector<Entry> entries = test::throughputEntries(1000);
     const int devnull = open("/dev/null", O_WRONLY);
     ASSERT_GE(devnull, 0);
     for (const char* spec : {"", "extended,id", "xml", "save", "json"}) {

@@ -34,6 +34,24 @@ void setLen(std::vector<uint8_t>& m)
     std::memcpy(m.data(), &len, 4);
 }
 
+// A hand-made ctnetlink message: nlmsghdr (16 bytes, length set) + nfgenmsg (4) followed
+// by attrBytes of attribute space, zeroed; the attribute headers go in with putAttrHeader.
+std::vector<uint8_t> ctMessage(size_t attrBytes)
+{
+    std::vector<uint8_t> m(16 + 4 + attrBytes, 0);
+    uint16_t type = NFNL_SUBSYS_CTNETLINK << 8;
+    std::memcpy(m.data() + 4, &type, 2);
+    setLen(m);
+    return m;
+}
+
+// struct nlattr at offset: nla_len, then nla_type.
+void putAttrHeader(std::vector<uint8_t>& m, size_t offset, uint16_t len, uint16_t type)
+{
+    std::memcpy(m.data() + offset, &len, 2);
+    std::memcpy(m.data() + offset + 2, &type, 2);
+}
+
 } // namespace
 
 TEST(ParseRobust, EveryTruncationIsHandled)
@@ -109,13 +127,8 @@ TEST(ParseRobust, RandomBuffersNeverCrash)
 TEST(ParseRobust, ShortFixedSizeAttributeIsAnError)
 {
     // nlmsghdr + nfgenmsg + CTA_STATUS with 2 bytes instead of 4.
-    std::vector<uint8_t> m(16 + 4 + 8, 0);
-    uint16_t type = NFNL_SUBSYS_CTNETLINK << 8;
-    std::memcpy(m.data() + 4, &type, 2);
-    uint16_t alen = 6, atype = CTA_STATUS;
-    std::memcpy(m.data() + 20, &alen, 2);
-    std::memcpy(m.data() + 22, &atype, 2);
-    setLen(m);
+    std::vector<uint8_t> m = ctMessage(8);
+    putAttrHeader(m, 20, 6, CTA_STATUS);
     auto e = parseConntrack(m);
     ASSERT_FALSE(e.ok());
     EXPECT_EQ(e.error().code, EBADMSG);
@@ -125,16 +138,9 @@ TEST(ParseRobust, ShortFixedSizeAttributeIsAnError)
 TEST(ParseRobust, NestOverrunningItsParentIsAnError)
 {
     // CTA_TUPLE_ORIG claims 12 bytes; inside, CTA_TUPLE_IP claims 40.
-    std::vector<uint8_t> m(16 + 4 + 12, 0);
-    uint16_t type = NFNL_SUBSYS_CTNETLINK << 8;
-    std::memcpy(m.data() + 4, &type, 2);
-    uint16_t outerLen = 12, outerType = CTA_TUPLE_ORIG | NLA_F_NESTED;
-    uint16_t innerLen = 40, innerType = CTA_TUPLE_IP | NLA_F_NESTED;
-    std::memcpy(m.data() + 20, &outerLen, 2);
-    std::memcpy(m.data() + 22, &outerType, 2);
-    std::memcpy(m.data() + 24, &innerLen, 2);
-    std::memcpy(m.data() + 26, &innerType, 2);
-    setLen(m);
+    std::vector<uint8_t> m = ctMessage(12);
+    putAttrHeader(m, 20, 12, CTA_TUPLE_ORIG | NLA_F_NESTED);
+    putAttrHeader(m, 24, 40, CTA_TUPLE_IP | NLA_F_NESTED);
     auto e = parseConntrack(m);
     ASSERT_FALSE(e.ok());
     EXPECT_EQ(e.error().code, EBADMSG);

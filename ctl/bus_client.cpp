@@ -1,0 +1,52 @@
+#include "bus_client.hpp"
+
+namespace ctd::ctl {
+
+namespace {
+constexpr std::chrono::minutes kLongTimeout{10};
+constexpr std::chrono::seconds kShortTimeout{25};
+} // namespace
+
+BusClient::BusClient() : bus_(sdbus::createSystemBusConnection())
+{
+    bus_->setMethodCallTimeout(kShortTimeout);
+}
+
+TableProxy& BusClient::table()
+{
+    if (!table_)
+        table_ = std::make_unique<TableProxy>(*bus_, "/org/netfilter/Conntrack1/Table");
+    return *table_;
+}
+
+ExpectationsProxy& BusClient::expectations()
+{
+    if (!expectations_)
+        expectations_ =
+            std::make_unique<ExpectationsProxy>(*bus_, "/org/netfilter/Conntrack1/Expectations");
+    return *expectations_;
+}
+
+StatsProxy& BusClient::stats()
+{
+    if (!stats_)
+        stats_ = std::make_unique<StatsProxy>(*bus_, "/org/netfilter/Conntrack1/Stats");
+    return *stats_;
+}
+
+ManagerProxy& BusClient::manager()
+{
+    if (!manager_)
+        manager_ = std::make_unique<ManagerProxy>(*bus_, "/org/netfilter/Conntrack1");
+    return *manager_;
+}
+
+void BusClient::longCalls(bool on)
+{
+    if (on)
+        bus_->setMethodCallTimeout(kLongTimeout);
+    else
+        bus_->setMethodCallTimeout(kShortTimeout);
+}
+
+} // namespace ctd::ctl

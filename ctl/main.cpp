@@ -1,0 +1,17 @@
+// ctctl, and the conntrack drop-in when started under that name (a symlink installed with
+// -Dcompat_wrappers=true): argv[0]'s basename picks the command line spoken.
+#include "conntrack_compat.hpp"
+#include "ctctl.hpp"
+
+#include <cstring>
+#include <string>
+
+int main(int argc, char** argv)
+{
+    const char* name = argc > 0 && argv[0] ? argv[0] : "ctctl";
+    if (const char* slash = std::strrchr(name, '/'))
+        name = slash + 1;
+    if (std::string(name) == "conntrack")
+        return ctd::ctl::runConntrack(argc, argv);
+    return ctd::ctl::runCtctl(argc, argv);
+}

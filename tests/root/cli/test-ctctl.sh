@@ -1,0 +1,79 @@
+#!/bin/bash
+# ctctl end to end: a namespace with a private bus and the built ctd, a few entries made
+# by the real conntrack, then ctctl's subcommands, filters, JSON, errors and exit codes
+# (docs/ctctl.1), and the "not running, not activatable" case. Exits 77 without root.
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+: "${CTD:?}" "${CTCTL:?}" "${CTD_SOURCE_ROOT:?}"
+CONNTRACK=${CONNTRACK:-/usr/sbin/conntrack}
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+for tool in ip dbus-daemon busctl; do command -v "$tool" >/dev/null || { echo "SKIP: $tool missing"; exit 77; }; done
+[ -x "$CONNTRACK" ] || { echo "SKIP: conntrack missing"; exit 77; }
+NS=ctdctl-$$
+. "$HERE/lib.sh"
+cli_setup "$NS"
+FAILURES=0
+ok() { echo "ok - $*"; }
+fail() { echo "FAIL - $*"; FAILURES=$((FAILURES + 1)); }
+ctctl() { ip netns exec "$NS" env DBUS_SYSTEM_BUS_ADDRESS="$BUS" "$T/bin/ctctl" --no-ask-password "$@"; }
+# check DESCRIPTION WANTED_RC PATTERN CMD...: exit status and output (stdout+stderr, grep -E).
+check() {
+    local what=$1 want=$2 pattern=$3 out rc
+    shift 3
+    out=$("$@" 2>&1); rc=$?
+    if [ "$rc" = "$want" ] && printf '%s\n' "$out" | grep -Eq -- "$pattern"; then ok "$what"
+    else fail "$what: exit $rc (wanted $want), output: $out"; fi
+}
+
+# Not running and not activatable: a clear message, exit 1.
+check "no service" 1 "ctd \(org.netfilter.Conntrack1\) is not running and cannot be activated" ctctl list
+install_activation
+
+ip netns exec "$NS" "$CONNTRACK" -I -s 10.0.0.1 -d 10.0.0.2 -p tcp --sport 1000 --dport 80 \
+    --state ESTABLISHED -t 500 -m 1 >/dev/null 2>&1
+ip netns exec "$NS" "$CONNTRACK" -I -s 10.0.0.4 -d 10.0.0.2 -p udp --sport 5353 --dport 53 \
+    -t 500 >/dev/null 2>&1
+
+check "list" 0 "sport=1000 dport=80" ctctl list
+check "list legend" 0 "^2 entries listed\.$" ctctl list
+check "list --no-legend" 0 "^udp " ctctl list --no-legend --protocol udp
+check "filter 1:1" 0 "dport=80" ctctl list --protocol tcp --dport 80
+check "filter matches nothing" 0 "^0 entries listed" ctctl list --protocol tcp --dport 81
+check "--json" 0 '^\{.*"proto-dst-port":80' ctctl --json list --protocol tcp
+check "-o extended" 0 "^ipv4 +2 tcp" ctctl -o extended list --protocol tcp
+check "count" 0 "^2$" ctctl count
+check "count filtered" 0 "^1$" ctctl count --protocol udp
+check "get" 0 "mark=1" ctctl get --src 10.0.0.1 --dst 10.0.0.2 --protocol tcp --sport 1000 --dport 80
+check "get not found: exit 3" 3 "." ctctl get --src 10.0.0.1 --dst 10.0.0.2 --protocol tcp --sport 1 --dport 2
+check "bad value before the call" 2 "invalid value 'x' for --dport" ctctl list --dport x
+check "unknown option" 2 "unknown option '--bogus'" ctctl list --bogus 1
+check "service refuses a bad query" 1 "dport" ctctl list --dport 80
+check "update" 0 "mark=7" ctctl update --protocol tcp --set-mark 7
+check "delete needs --all" 2 "add --all" ctctl delete
+check "delete filtered" 0 "^1 entries deleted" ctctl delete --protocol udp
+check "create" 0 "1 entries created" ctctl create --src 10.9.0.1 --dst 10.9.0.2 --protocol udp --sport 1 --dport 2 --timeout 60
+check "status breakdown" 0 "Protocols: tcp 1, udp 1" ctctl status
+check "status states" 0 "States: ESTABLISHED 1" ctctl status
+if command -v script >/dev/null; then
+    # On a terminal: aligned columns from the JSON records.
+    check "terminal table" 0 "^PROTO +SOURCE +DESTINATION +STATE +TIMEOUT +MARK +FLAGS" \
+        script -qec "ip netns exec $NS env DBUS_SYSTEM_BUS_ADDRESS=$BUS NO_COLOR=1 $T/bin/ctctl --no-ask-password list" /dev/null
+    check "terminal row" 0 "^udp +10\.9\.0\.1:1 +10\.9\.0\.2:2 +- +[0-9]+ +0 " \
+        script -qec "ip netns exec $NS env DBUS_SYSTEM_BUS_ADDRESS=$BUS NO_COLOR=1 $T/bin/ctctl --no-ask-password list" /dev/null
+fi
+check "create exists" 1 "." ctctl create --src 10.9.0.1 --dst 10.9.0.2 --protocol udp --sport 1 --dport 2 --timeout 60
+check "flush" 0 "entries flushed" ctctl flush
+check "load" 0 "^3 entries loaded, 0 failed\.$" ctctl load "$HERE/load.save"
+check "loaded entries" 0 "^3$" ctctl count
+check "load twice: the entries exist" 1 "^0 entries loaded, 3 failed\.$" ctctl load "$HERE/load.save"
+ctctl flush >/dev/null 2>&1
+check "load from stdin" 0 "^3 entries loaded, 0 failed\.$" sh -c "ip netns exec $NS env DBUS_SYSTEM_BUS_ADDRESS=$BUS $T/bin/ctctl --no-ask-password load - < $HERE/load.save"
+check "load unreadable" 1 "cannot read /nonexistent" ctctl load /nonexistent
+check "flush again" 0 "entries flushed" ctctl flush
+check "status" 0 "Entries: 0 /" ctctl status
+check "stats" 0 "cpu=0" ctctl stats
+check "expect list" 0 "0 expectations listed" ctctl expect list
+check "version" 0 "^ctd " ctctl version
+check "unknown command" 2 "unknown command 'frobnicate'" ctctl frobnicate
+[ "$FAILURES" = 0 ] && { echo "all passed"; exit 0; }
+echo "$FAILURES failed"; exit 1
