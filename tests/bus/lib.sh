@@ -14,6 +14,8 @@ set -u
 NAME=org.netfilter.Conntrack1
 ROOT_PATH=/org/netfilter/Conntrack1
 POLKITD=/usr/lib/polkit-1/polkitd
+# shellcheck source=bus-conf.sh
+. "$CTD_SOURCE_ROOT/tests/bus/bus-conf.sh"
 FAILURES=0
 BUS_PID= PK_PID= T=
 
@@ -61,34 +63,7 @@ bus_cleanup() {
 }
 
 start_bus() {
-    cat >"$T/bus.conf" <<CONF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=$T/bus.sock</listen>
-  <auth>EXTERNAL</auth>
-  <servicedir>$T/services</servicedir>
-  <policy context="default">
-    <allow user="*"/>
-    <deny own="*"/>
-    <deny send_type="method_call"/>
-    <allow send_type="signal"/>
-    <allow send_requested_reply="true" send_type="method_return"/>
-    <allow send_requested_reply="true" send_type="error"/>
-    <allow receive_type="method_call"/>
-    <allow receive_type="method_return"/>
-    <allow receive_type="error"/>
-    <allow receive_type="signal"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
-  </policy>
-  <policy user="root"><allow send_destination="*"/></policy>
-  <include ignore_missing="yes">/usr/share/dbus-1/system.d/org.freedesktop.PolicyKit1.conf</include>
-  <includedir>$T/system.d</includedir>
-</busconfig>
-CONF
+    write_bus_conf "$T"
     dbus-daemon --config-file="$T/bus.conf" --nofork --nopidfile 2>"$T/bus.log" &
     BUS_PID=$!
     for _ in $(seq 200); do [ -S "$T/bus.sock" ] && break; sleep 0.05; done

@@ -3,6 +3,8 @@
 # the built ctd inside the namespace, after tests/bus/lib.sh. cli_setup NS... creates the
 # namespaces; the first one gets the bus. Everything is removed on exit, failed or not.
 set -u
+# shellcheck source=../../bus/bus-conf.sh
+. "$CTD_SOURCE_ROOT/tests/bus/bus-conf.sh"
 T=$(mktemp -d /tmp/ctd-cli.XXXXXX)
 BUS_PID=
 CLI_NAMESPACES=()
@@ -30,31 +32,7 @@ cli_setup() {
     done
     mkdir -p "$T/services" "$T/system.d" "$T/bin"
     cp "$CTD_SOURCE_ROOT/data/dbus-1/system.d/org.netfilter.Conntrack1.conf" "$T/system.d/"
-    cat >"$T/bus.conf" <<CONF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=$T/bus.sock</listen>
-  <auth>EXTERNAL</auth>
-  <servicedir>$T/services</servicedir>
-  <policy context="default">
-    <allow user="*"/>
-    <deny own="*"/>
-    <deny send_type="method_call"/>
-    <allow send_type="signal"/>
-    <allow send_requested_reply="true" send_type="method_return"/>
-    <allow send_requested_reply="true" send_type="error"/>
-    <allow receive_type="method_call"/>
-    <allow receive_type="method_return"/>
-    <allow receive_type="error"/>
-    <allow receive_type="signal"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
-  </policy>
-  <policy user="root"><allow send_destination="*"/></policy>
-  <includedir>$T/system.d</includedir>
-</busconfig>
-CONF
+    write_bus_conf "$T"
     ip netns exec "$1" dbus-daemon --config-file="$T/bus.conf" --nofork --nopidfile 2>"$T/bus.log" &
     BUS_PID=$!
     for _ in $(seq 200); do [ -S "$T/bus.sock" ] && break; sleep 0.05; done
