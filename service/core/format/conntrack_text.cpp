@@ -137,7 +137,10 @@ void writeConntrackText(TextBuffer& out, const Entry& e, const WriteContext& ctx
     appendDirection(out, family, e.orig, "zone-orig=", e.countersOrig);
     if (e.status && !(*e.status & ips::kSeenReply))
         out.append("[UNREPLIED] ");
-    appendDirection(out, family, e.reply, "zone-reply=", e.countersReply);
+    // libnetfilter_conntrack prints only what is set: conntrackd's external cache holds
+    // entries with no reply tuple (the wire carries the original one and NAT only).
+    if (e.reply.src.family != 0 || e.reply.dst.family != 0 || e.reply.protocol)
+        appendDirection(out, family, e.reply, "zone-reply=", e.countersReply);
     if (e.status) {
         if (*e.status & ips::kHwOffload)
             out.append("[HW_OFFLOAD] ");

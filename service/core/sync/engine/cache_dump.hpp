@@ -1,0 +1,33 @@
+// conntrackd -i / -e: a cache's entries as text. "conntrackd" is conntrackd's own line
+// (conntrack's default line without timeout and use, the external cache without the reply
+// tuple it never received, then " [active since Ns]" or, in ALARM mode, " [expires in Ns]");
+// "conntrackd-xml" its -x form (one <flow> a line, no document around it). Any other spec is
+// a conntrack -o format (format/formatter.hpp) applied to the cached entries.
+#pragma once
+
+#include "format/formatter.hpp"
+#include "format/text_buffer.hpp"
+#include "result.hpp"
+#include "sync_cache.hpp"
+
+#include <functional>
+#include <string>
+
+namespace ctd::sync {
+
+struct CacheDumpOptions {
+    std::string format = "conntrackd";
+    bool external = false;
+    bool alarmMode = false;
+    uint64_t nowMs = 0;
+};
+
+// Validates format before anything is written (EINVAL naming the word).
+Result<void> checkCacheDumpFormat(const std::string& format);
+
+// Writes every live entry; flush is called whenever out wants flushing (and may return
+// false to stop: the reader went away). Returns the number of entries written.
+Result<uint64_t> dumpCache(const SyncCache& cache, const CacheDumpOptions& options, TextBuffer& out,
+                           const std::function<bool(TextBuffer&)>& flush);
+
+} // namespace ctd::sync

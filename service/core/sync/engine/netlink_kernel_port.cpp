@@ -1,0 +1,71 @@
+#include "netlink_kernel_port.hpp"
+
+#include <cerrno>
+
+namespace ctd::sync {
+
+Result<void> NetlinkKernelPort::dump(const std::function<void(const Entry&)>& sink)
+{
+    auto r = table_.dump(Query{}, [&](const Entry& e) {
+        sink(e);
+        return true;
+    });
+    if (!r)
+        return r.error();
+    return Ok{};
+}
+
+Result<CommitReport> NetlinkKernelPort::commit(const std::vector<Entry>& entries)
+{
+    size_t next = 0;
+    CommitReport report;
+    auto r = table_.createMany(
+        [&](Entry& out) {
+            if (next == entries.size())
+                return false;
+            out = entries[next++];
+            return true;
+        },
+        [&](size_t, const Error& error) {
+            // An entry the kernel already has is live traffic on this node: keep it.
+            if (error.code == EEXIST) {
+                ++report.existed;
+                return;
+            }
+            ++report.failed;
+            if (!report.firstError)
+                report.firstError = error;
+        });
+    if (!r)
+        return r.error();
+    const uint64_t failedAll = report.existed + report.failed;
+    report.created = entries.size() > failedAll ? entries.size() - failedAll : 0;
+    return report;
+}
+
+Result<void> NetlinkKernelPort::inject(EventType type, const Entry& entry)
+{
+    if (type == EventType::Destroy) {
+        auto r = table_.remove(entry);
+        if (!r && r.error().code != ENOENT)
+            return r.error();
+        return Ok{};
+    }
+    auto created = table_.create(entry);
+    if (created || created.error().code != EEXIST)
+        return created;
+    return table_.update(entry);
+}
+
+Result<uint64_t> NetlinkKernelPort::resetTimers(uint32_t seconds)
+{
+    auto r = table_.updateEach(Query{}, [&](const Entry&, Entry& out) {
+        out.timeout = seconds;
+        return true;
+    });
+    if (!r)
+        return r.error();
+    return r->done;
+}
+
+} // namespace ctd::sync

@@ -1,0 +1,321 @@
+#include "sync_runtime.hpp"
+
+#include "netlink/ctnl_constants.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+namespace ctd::sync {
+namespace {
+
+constexpr uint64_t kTickUsec = 1000000;
+
+// Events arrive in bursts (a flush is one DESTROY per entry); conntrackd's default is
+// rmem_default, which overruns at once on a busy firewall.
+constexpr size_t kDefaultEventBuffer = 8u << 20;
+
+struct LinkSource {
+    SyncRuntime* runtime;
+    size_t index;
+};
+
+Error sdError(int r, const std::string& what) { return makeError(-r, what + ": " + std::strerror(-r)); }
+
+} // namespace
+
+uint64_t SyncRuntime::nowMs()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<uint64_t>(ts.tv_sec) * 1000 + static_cast<uint64_t>(ts.tv_nsec) / 1000000;
+}
+
+SyncRuntime::SyncRuntime(sd_event* loop, SyncConfig config) : loop_(loop), config_(std::move(config)) {}
+
+SyncRuntime::~SyncRuntime()
+{
+    if (worker_.joinable())
+        worker_.join();
+    for (sd_event_source* s : sources_)
+        sd_event_source_disable_unref(s);
+    sd_event_source_disable_unref(tick_);
+    sd_event_source_disable_unref(resyncTimer_);
+    sd_event_source_disable_unref(workerDone_);
+    if (workerFd_ >= 0)
+        close(workerFd_);
+    for (void* p : linkSources_)
+        delete static_cast<LinkSource*>(p);
+}
+
+Result<std::unique_ptr<SyncRuntime>> SyncRuntime::start(sd_event* loop, const SyncConfig& config)
+{
+    std::unique_ptr<SyncRuntime> rt(new SyncRuntime(loop, config));
+    if (auto r = rt->open(); !r)
+        return r.error();
+    return rt;
+}
+
+Result<void> SyncRuntime::open()
+{
+    EngineSetup setup = engineSetupFrom(config_);
+    const bool polling = config_.general.pollSecs.has_value();
+    if (!polling) {
+        nl::SocketOptions options;
+        options.receiveBuffer = std::max<size_t>(config_.general.netlinkBufferSize.value_or(0), kDefaultEventBuffer);
+        auto socket = nl::MnlSocket::open(options);
+        if (!socket)
+            return makeError(socket.error().code, "event socket: " + socket.error().message);
+        eventSocket_ = std::move(*socket);
+        listener_ = std::make_unique<nl::EventListener>(*eventSocket_);
+        if (auto r = listener_->subscribe(nl::CtAll); !r)
+            return makeError(r.error().code, "conntrack events: " + r.error().message);
+    }
+    auto socket = nl::MnlSocket::open();
+    if (!socket)
+        return makeError(socket.error().code, "table socket: " + socket.error().message);
+    tableSocket_ = std::move(*socket);
+    table_ = std::make_unique<nl::ConntrackTable>(*tableSocket_);
+    kernel_ = std::make_unique<NetlinkKernelPort>(*table_);
+
+    std::vector<std::unique_ptr<Link>> links;
+    for (size_t i = 0; i < setup.links.size(); ++i) {
+        auto link = openLink(setup.links[i]);
+        if (!link)
+            return makeError(link.error().code, config_.fileName + ":" + std::to_string(config_.sync.channels[i].line) +
+                                                    ": channel: " + link.error().message);
+        links.push_back(std::move(*link));
+    }
+    if (links.empty())
+        return makeError(EINVAL, config_.fileName + ": Sync has no channel (Multicast, UDP or TCP block)");
+    engine_ = std::make_unique<SyncEngine>(setup.settings, std::move(links), *kernel_);
+
+    if (listener_) {
+        sd_event_source* s = nullptr;
+        if (int r = sd_event_add_io(loop_, &s, listener_->fd(), EPOLLIN, onEvents, this); r < 0)
+            return sdError(r, "event socket source");
+        sd_event_source_set_description(s, "sync-events");
+        sources_.push_back(s);
+    }
+    for (size_t i = 0; i < engine_->channelCount(); ++i)
+        for (int fd : engine_->channel(i).pollFds()) {
+            auto* ls = new LinkSource{this, i};
+            linkSources_.push_back(ls);
+            sd_event_source* s = nullptr;
+            if (int r = sd_event_add_io(loop_, &s, fd, EPOLLIN, onLink, ls); r < 0)
+                return sdError(r, "link source");
+            sd_event_source_set_description(s, "sync-link");
+            sources_.push_back(s);
+        }
+    if (auto watcher = LinkWatcher::open()) {
+        watcher_ = std::move(*watcher);
+        sd_event_source* s = nullptr;
+        if (int r = sd_event_add_io(loop_, &s, watcher_->fd(), EPOLLIN, onLinkState, this); r < 0)
+            return sdError(r, "link watcher source");
+        sources_.push_back(s);
+        if (auto r = watcher_->dump([this](const LinkState& st) { linkStateChanged(st); }); !r)
+            return makeError(r.error().code, "link states: " + r.error().message);
+    } else {
+        return makeError(watcher.error().code, "link watcher: " + watcher.error().message);
+    }
+    if (int r = sd_event_add_time_relative(loop_, &tick_, CLOCK_MONOTONIC, kTickUsec, 100000, onTick, this); r < 0)
+        return sdError(r, "sync timer");
+    workerFd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (workerFd_ < 0)
+        return makeError(errno, std::string("eventfd: ") + std::strerror(errno));
+    if (int r = sd_event_add_io(loop_, &workerDone_, workerFd_, EPOLLIN, onWorkerDone, this); r < 0)
+        return sdError(r, "worker source");
+
+    const uint64_t now = nowMs();
+    if (auto r = engine_->resyncFromKernel(now); !r)
+        return makeError(r.error().code, "first dump of the table: " + r.error().message);
+    if (setup.settings.startupResync)
+        engine_->requestResync();
+    engine_->flush(now);
+    return Ok{};
+}
+
+void SyncRuntime::linkStateChanged(const LinkState& state)
+{
+    bool changed = false;
+    for (size_t i = 0; i < engine_->channelCount(); ++i) {
+        const LinkSpec& spec = engine_->channel(i).spec();
+        if (spec.interface.empty() || spec.interface != state.name)
+            continue;
+        if (engine_->channelUp(i) != state.running) {
+            engine_->setChannelUp(i, state.running);
+            changed = true;
+        }
+    }
+    if (changed && onLinksChanged)
+        onLinksChanged();
+}
+
+int SyncRuntime::onLinkState(sd_event_source*, int, uint32_t, void* self)
+{
+    auto* rt = static_cast<SyncRuntime*>(self);
+    (void)rt->watcher_->process([rt](const LinkState& st) { rt->linkStateChanged(st); });
+    return 0;
+}
+
+void SyncRuntime::conntrackEvent(EventType type, const Entry& entry) { engine_->kernelEvent(type, entry, nowMs()); }
+
+void SyncRuntime::eventsLost(uint64_t)
+{
+    // NetlinkOverrunResync: the table is read again after a pause, so a burst that
+    // overran the socket is over before the dump competes with it.
+    const auto delay = config_.general.netlinkOverrunResync;
+    if (!delay || resyncTimer_)
+        return;
+    sd_event_add_time_relative(loop_, &resyncTimer_, CLOCK_MONOTONIC, uint64_t{*delay} * 1000000, 100000,
+                               onResyncTimer, this);
+}
+
+int SyncRuntime::onResyncTimer(sd_event_source*, uint64_t, void* self)
+{
+    auto* rt = static_cast<SyncRuntime*>(self);
+    rt->resyncTimer_ = sd_event_source_disable_unref(rt->resyncTimer_);
+    (void)rt->resyncFromKernel();
+    return 0;
+}
+
+int SyncRuntime::onEvents(sd_event_source*, int, uint32_t, void* self)
+{
+    auto* rt = static_cast<SyncRuntime*>(self);
+    // Bounded per wake-up (EventIterationLimit batches) so links and the bus get turns.
+    const uint32_t limit = std::max<uint32_t>(rt->config_.general.eventIterationLimit, 1);
+    for (uint32_t i = 0; i < limit; ++i) {
+        auto n = rt->listener_->process(*rt, 0);
+        if (!n || *n == 0)
+            break;
+    }
+    rt->engine_->flush(nowMs());
+    return 0;
+}
+
+int SyncRuntime::onLink(sd_event_source*, int, uint32_t, void* userdata)
+{
+    auto* ls = static_cast<LinkSource*>(userdata);
+    const uint64_t now = nowMs();
+    ls->runtime->engine_->channelReadable(ls->index, now);
+    ls->runtime->engine_->flush(now);
+    return 0;
+}
+
+int SyncRuntime::onTick(sd_event_source* source, uint64_t, void* self)
+{
+    auto* rt = static_cast<SyncRuntime*>(self);
+    const uint64_t now = nowMs();
+    if (auto poll = rt->config_.general.pollSecs; poll && ++rt->ticks_ % std::max<uint32_t>(*poll, 1) == 0)
+        (void)rt->resyncFromKernel();
+    rt->engine_->tick(now);
+    sd_event_source_set_time_relative(source, kTickUsec);
+    sd_event_source_set_enabled(source, SD_EVENT_ONESHOT);
+    return 0;
+}
+
+Result<void> SyncRuntime::resyncFromKernel()
+{
+    const uint64_t now = nowMs();
+    auto r = engine_->resyncFromKernel(now);
+    engine_->flush(now);
+    return r;
+}
+
+void SyncRuntime::requestResync()
+{
+    engine_->requestResync();
+    engine_->flush(nowMs());
+}
+
+void SyncRuntime::sendBulk()
+{
+    engine_->sendBulk();
+    engine_->flush(nowMs());
+}
+
+void SyncRuntime::flushCache(bool external)
+{
+    if (external)
+        engine_->flushExternal();
+    else
+        engine_->flushInternal();
+}
+
+void SyncRuntime::runOnWorker(std::function<void(nl::ConntrackTable&)> body, std::function<void()> done)
+{
+    workerFinished_ = std::move(done);
+    worker_ = std::thread([this, body = std::move(body)] {
+        auto socket = nl::MnlSocket::open();
+        if (socket) {
+            nl::ConntrackTable table(**socket);
+            body(table);
+        } else {
+            workerError_ = socket.error();
+        }
+        uint64_t one = 1;
+        (void)!write(workerFd_, &one, sizeof one);
+    });
+}
+
+int SyncRuntime::onWorkerDone(sd_event_source*, int fd, uint32_t, void* self)
+{
+    auto* rt = static_cast<SyncRuntime*>(self);
+    uint64_t value = 0;
+    (void)!read(fd, &value, sizeof value);
+    if (rt->worker_.joinable())
+        rt->worker_.join();
+    auto done = std::move(rt->workerFinished_);
+    rt->workerFinished_ = nullptr;
+    if (done)
+        done();
+    return 0;
+}
+
+void SyncRuntime::commit(CommitDone done)
+{
+    if (busy()) {
+        done(makeError(EBUSY, "a commit or timer reset is already running"));
+        return;
+    }
+    auto entries = std::make_shared<std::vector<Entry>>(engine_->entriesToCommit(nowMs()));
+    auto result = std::make_shared<std::optional<Result<CommitReport>>>();
+    workerError_.reset();
+    runOnWorker(
+        [entries, result](nl::ConntrackTable& table) {
+            NetlinkKernelPort port(table);
+            result->emplace(port.commit(*entries));
+        },
+        [this, result, done = std::move(done)] {
+            if (!result->has_value())
+                done(workerError_.value_or(makeError(EIO, "commit did not run")));
+            else
+                done(std::move(**result));
+        });
+}
+
+void SyncRuntime::resetKernelTimers(CountDone done)
+{
+    if (busy()) {
+        done(makeError(EBUSY, "a commit or timer reset is already running"));
+        return;
+    }
+    const uint32_t seconds = config_.sync.purgeTimeout;
+    auto result = std::make_shared<std::optional<Result<uint64_t>>>();
+    workerError_.reset();
+    runOnWorker(
+        [seconds, result](nl::ConntrackTable& table) {
+            NetlinkKernelPort port(table);
+            result->emplace(port.resetTimers(seconds));
+        },
+        [this, result, done = std::move(done)] {
+            if (!result->has_value())
+                done(workerError_.value_or(makeError(EIO, "timer reset did not run")));
+            else
+                done(std::move(**result));
+        });
+}
+
+} // namespace ctd::sync

@@ -1,0 +1,191 @@
+#include "sync_statistics.hpp"
+
+#include "sync_runtime.hpp"
+
+#include <cerrno>
+
+namespace ctd::sync {
+namespace {
+
+const char* kindLabel(LinkKind kind)
+{
+    switch (kind) {
+    case LinkKind::Udp: return "UDP";
+    case LinkKind::Tcp: return "TCP";
+    case LinkKind::Multicast: break;
+    }
+    return "Multicast";
+}
+
+void put(Statistics& out, std::string key, uint64_t value) { out.emplace_back(std::move(key), value); }
+void put(Statistics& out, std::string key, std::string value) { out.emplace_back(std::move(key), std::move(value)); }
+
+void linkCounters(Statistics& out, const std::string& prefix, const Link& link)
+{
+    const LinkCounters& c = link.counters();
+    put(out, prefix + "kind", kindLabel(link.spec().kind));
+    put(out, prefix + "device", link.spec().interface);
+    put(out, prefix + "bytes_sent", c.bytesSent);
+    put(out, prefix + "bytes_received", c.bytesReceived);
+    put(out, prefix + "packets_sent", c.datagramsSent);
+    put(out, prefix + "packets_received", c.datagramsReceived);
+    put(out, prefix + "send_errors", c.sendErrors);
+    put(out, prefix + "receive_errors", c.receiveErrors);
+}
+
+uint64_t activeObjects(const SyncCache& cache)
+{
+    uint64_t n = 0;
+    cache.forEach([&](const CacheKey&, const CacheObject& o) { n += o.state != ObjectState::Dead; });
+    return n;
+}
+
+void summary(Statistics& out, SyncEngine& e)
+{
+    for (const SyncCache* cache : {&e.internalCache(), &e.externalCache()}) {
+        const std::string p = cache->name() + ".";
+        const CacheCounters& c = cache->counters();
+        put(out, p + "active", activeObjects(*cache));
+        put(out, p + "created", c.added);
+        put(out, p + "created_failed", c.refusedFull);
+        put(out, p + "updated", c.updated);
+        put(out, p + "updated_failed", 0);
+        put(out, p + "destroyed", c.deleted);
+        put(out, p + "destroyed_failed", c.deleteMissing);
+    }
+    put(out, "traffic.bytes", e.counters().trafficBytes);
+    put(out, "traffic.packets", e.counters().trafficPackets);
+    put(out, "msg.malformed", e.counters().msgMalformed);
+    put(out, "msg.lost", e.counters().msgLost);
+    linkCounters(out, "link.", e.channel(e.activeChannel()));
+}
+
+void network(Statistics& out, SyncEngine& e)
+{
+    const EngineCounters& c = e.counters();
+    put(out, "recv.malformed", c.msgMalformed);
+    put(out, "recv.bad_version", c.malformedVersion);
+    put(out, "recv.bad_header", c.malformedHeader);
+    put(out, "recv.bad_payload", c.malformedPayload);
+    put(out, "recv.bad_type", c.malformedType);
+    put(out, "recv.truncated", c.malformedTruncated);
+    put(out, "recv.bad_size", c.malformedSize);
+    put(out, "send.malformed", 0);
+    put(out, "seq.lost", c.msgLost);
+    put(out, "seq.before", c.msgBefore);
+    linkCounters(out, "link.", e.channel(e.activeChannel()));
+}
+
+void cache(Statistics& out, SyncEngine& e)
+{
+    for (const SyncCache* cache : {&e.internalCache(), &e.externalCache()}) {
+        const std::string p = cache->name() + ".";
+        const CacheCounters& c = cache->counters();
+        const uint64_t active = activeObjects(*cache);
+        put(out, p + "active_objects", active);
+        put(out, p + "active_entries", active);
+        put(out, p + "total_entries", cache->size());
+        put(out, p + "created", c.added);
+        put(out, p + "created_failed", c.refusedFull);
+        put(out, p + "no_memory", 0);
+        put(out, p + "no_space", c.refusedFull);
+        put(out, p + "updated", c.updated);
+        put(out, p + "updated_failed", 0);
+        put(out, p + "update_not_found", 0);
+        put(out, p + "deleted", c.deleted);
+        put(out, p + "deleted_failed", c.deleteMissing);
+        put(out, p + "delete_not_found", c.deleteMissing);
+    }
+}
+
+void runtime(Statistics& out, SyncRuntime& rt)
+{
+    SyncEngine& e = rt.engine();
+    const EngineCounters& c = e.counters();
+    put(out, "uptime", rt.uptimeSeconds());
+    put(out, "events_received", c.eventsReceived);
+    put(out, "events_filtered", c.eventsFiltered);
+    put(out, "events_unknown", 0);
+    put(out, "catch_failed", 0);
+    put(out, "dump_unknown", 0);
+    put(out, "netlink_overrun", rt.eventLoss());
+    put(out, "flush_kernel", 0);
+    put(out, "kernel_resyncs", c.kernelResyncs);
+    put(out, "buffer_size", rt.eventBufferSize());
+    for (const char* k : {"child_failed", "child_segfault", "child_termsig", "select_failed", "wait_failed",
+                          "local_read_failed", "local_unknown_request"})
+        put(out, k, 0);
+}
+
+void links(Statistics& out, SyncEngine& e)
+{
+    put(out, "links", e.channelCount());
+    for (size_t i = 0; i < e.channelCount(); ++i) {
+        const std::string p = "link." + std::to_string(i) + ".";
+        linkCounters(out, p, e.channel(i));
+        put(out, p + "status", e.channelUp(i) ? "RUNNING" : "DOWN");
+        put(out, p + "role", i == e.activeChannel() ? "ACTIVE" : "BACKUP");
+    }
+}
+
+void queues(Statistics& out, SyncEngine& e)
+{
+    put(out, "nodes", e.txQueueLength() + e.resendQueueLength());
+    put(out, "txqueue.current", e.txQueueLength());
+    put(out, "txqueue.max", 2147483647);
+    put(out, "txqueue.no_space", e.counters().txQueueDrops);
+    put(out, "errorq.current", 0);
+    put(out, "errorq.max", 128);
+    put(out, "errorq.no_space", 0);
+    put(out, "rsqueue.current", e.resendQueueLength());
+    put(out, "rsqueue.max", e.settings().resendQueueSize);
+    put(out, "rsqueue.no_space", e.counters().resendQueueOverflows);
+}
+
+void ftfw(Statistics& out, SyncEngine& e)
+{
+    const EngineCounters& c = e.counters();
+    put(out, "ftfw.acks_sent", c.acksSent);
+    put(out, "ftfw.nacks_sent", c.nacksSent);
+    put(out, "ftfw.acks_received", c.acksReceived);
+    put(out, "ftfw.nacks_received", c.nacksReceived);
+    put(out, "ftfw.resent", c.resent);
+    put(out, "ftfw.resend_overflows", c.resendQueueOverflows);
+    put(out, "ftfw.unrecoverable_nacks", c.unrecoverableNacks);
+    put(out, "ftfw.resync_requests_sent", c.resyncRequestsSent);
+    put(out, "ftfw.resync_requests_received", c.resyncRequestsReceived);
+    put(out, "ftfw.hello_received", c.helloReceived);
+    put(out, "ftfw.failovers", e.failovers());
+}
+
+} // namespace
+
+Result<Statistics> collectStatistics(SyncRuntime& rt, const std::string& category)
+{
+    Statistics out;
+    SyncEngine& e = rt.engine();
+    if (category.empty() || category == "ct")
+        summary(out, e);
+    else if (category == "network")
+        network(out, e);
+    else if (category == "cache")
+        cache(out, e);
+    else if (category == "runtime")
+        runtime(out, rt);
+    else if (category == "link")
+        links(out, e);
+    else if (category == "rsqueue") {
+        auto lines = e.describeResendQueue();
+        put(out, "length", lines.size());
+        out.emplace_back("items", std::move(lines));
+    } else if (category == "queue")
+        queues(out, e);
+    else if (category == "expect")
+        ; // expectation caches are not synced yet: conntrackd prints nothing then either
+    else
+        return makeError(EINVAL, "unknown statistics category '" + category + "'");
+    ftfw(out, e);
+    return out;
+}
+
+} // namespace ctd::sync
