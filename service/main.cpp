@@ -11,6 +11,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <string>
 #include <string_view>
@@ -47,6 +48,27 @@ bool configHasSyncSection(const std::string& path)
             return true;
     }
     return false;
+}
+
+// Hidden test hook (docs/dbus-api.md "Test hooks"): CTD_TEST_EVENT_RCVBUF=BYTES shrinks the
+// event socket's receive buffer so a test can overflow it and see the kernel's ENOBUFS
+// reach a Watch stream. Read once, at start; not in --help. false: set but not a number.
+bool testEventReceiveBuffer(ctd::dbus::CoreOptions& core)
+{
+    const char* value = std::getenv("CTD_TEST_EVENT_RCVBUF");
+    if (!value)
+        return true;
+    std::string_view text(value);
+    size_t bytes = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), bytes);
+    // The kernel doubles the value into an int: keep it well inside one.
+    if (ec != std::errc() || end != text.data() + text.size() || text.empty() || bytes == 0 ||
+        bytes > (size_t(1) << 30)) {
+        std::fprintf(stderr, "ctd: CTD_TEST_EVENT_RCVBUF: '%s' is not a number of bytes\n", value);
+        return false;
+    }
+    core.eventReceiveBuffer = bytes;
+    return true;
 }
 
 } // namespace
@@ -106,7 +128,15 @@ int main(int argc, char** argv)
         std::fprintf(stderr, "ctd: unexpected argument '%s'\n", argv[optind]);
         return 2;
     }
+    ctd::dbus::CoreOptions coreOptions;
+    coreOptions.labelMapPath = options.labelMap;
+    if (!testEventReceiveBuffer(coreOptions))
+        return 2;
     ctd::log::init(logLevel);
+    if (std::getenv("CTD_TEST_EVENT_RCVBUF"))
+        ctd::log::warning("event socket receive buffer forced to " +
+                          std::to_string(coreOptions.eventReceiveBuffer) +
+                          " bytes (CTD_TEST_EVENT_RCVBUF, a test hook)");
 
     if (!configGiven && access(defaultConfig, F_OK) == 0)
         config = defaultConfig;
@@ -121,9 +151,9 @@ int main(int argc, char** argv)
     // The core's backends, with every netlink socket open before READY=1. Without them
     // (no nf_conntrack, no CAP_NET_ADMIN) ctd still serves the bus, and every table call
     // answers with the reason.
-    auto makeBackends = [config, sync, labelMap = options.labelMap](ctd::dbus::EventLoop& loop) {
+    auto makeBackends = [config, sync, coreOptions](ctd::dbus::EventLoop& loop) {
         ctd::dbus::ServiceBackends backends;
-        if (auto core = ctd::dbus::makeCoreBackends(loop, labelMap)) {
+        if (auto core = ctd::dbus::makeCoreBackends(loop, coreOptions)) {
             backends.table = std::move(core->table);
             backends.expectations = std::move(core->expectations);
             backends.stats = std::move(core->stats);

@@ -81,6 +81,15 @@ private:
 template <typename... R>
 using CallPtr = std::shared_ptr<PendingCall<R...>>;
 
+// What a validated call does next: the polkit action and the details it shows
+// (docs/dbus-api.md "polkit actions"), then what runs once polkit allows.
+struct Authorized {
+    std::string action;
+    std::string query;
+    bool interactive = false;
+    std::function<void()> act;
+};
+
 struct AdaptorContext {
     EventLoop& loop;
     Authorizer& authorizer;
@@ -111,6 +120,23 @@ struct AdaptorContext {
         });
     }
 
+    // The one method runner, in the order of docs/dbus-api.md "Conventions": count the call
+    // and hold the loop (begin), validate (validate(call) throws sdbus::Error, so a bad
+    // argument is answered before polkit is asked and nothing is applied), authorize, act.
+    // validate returns the Authorized step.
+    template <typename... R, typename Validate>
+    void serve(sdbus::IObject& object, sdbus::Result<R...>&& result, std::string method,
+               Validate validate)
+    {
+        auto call = begin(object, std::move(result), std::move(method));
+        try {
+            Authorized next = validate(call);
+            authorizeThen(call, next.action, next.query, next.interactive, std::move(next.act));
+        } catch (const sdbus::Error& e) {
+            call->fail(e);
+        }
+    }
+
     // Validation of an output fd; InvalidArgument when it is not a writable pipe or socket.
     std::shared_ptr<OutputStream> openStream(const sdbus::UnixFd& fd, OutputStream::Options options)
     {
@@ -131,19 +157,59 @@ inline OutputStream::LossStyle lossStyleFor(const OutputFormat& format)
     return OutputStream::LossStyle::Text;
 }
 
+// A failed backend result: the stream closes unread and the call gets the error. true
+// when result failed (and was answered).
+template <typename T, typename... R>
+bool failedClosing(const CallPtr<R...>& call, const std::shared_ptr<OutputStream>& out,
+                   const ctd::Result<T>& result)
+{
+    if (result)
+        return false;
+    out->close();
+    call->fail(result.error());
+    return true;
+}
+
 // Answer with value once everything written to out has reached the reader (or the reader
 // went away), so a client that reads until EOF and then looks at the reply sees all of it.
 template <typename T>
 void replyAfterStream(const CallPtr<T>& call, const std::shared_ptr<OutputStream>& out,
                       ctd::Result<T> result)
 {
-    if (!result) {
-        out->close();
-        call->fail(result.error());
+    if (failedClosing(call, out, result))
         return;
-    }
     T value = *result;
     out->finish([call, value] { call->reply(value); });
+}
+
+// The same for methods without a value (Create).
+inline void replyAfterStream(const CallPtr<>& call, const std::shared_ptr<OutputStream>& out,
+                             ctd::Result<void> result)
+{
+    if (!failedClosing(call, out, result))
+        out->finish([call] { call->reply(); });
+}
+
+// A backend's done callback that answers once the stream has drained.
+template <typename... R>
+auto replyAfterStreamOf(const CallPtr<R...>& call, const std::shared_ptr<OutputStream>& out)
+{
+    return [call, out](auto r) { replyAfterStream(call, out, std::move(r)); };
+}
+
+// A backend's done callback for a method without a stream (Flush, CountMatching).
+template <typename T>
+std::function<void(ctd::Result<T>)> replyOf(const CallPtr<T>& call)
+{
+    return [call](ctd::Result<T> r) { r ? call->reply(*r) : call->fail(r.error()); };
+}
+
+// Watch answers at once: the stream lives on in the backend, or closes if it refused.
+inline void replyWatch(const CallPtr<>& call, const std::shared_ptr<OutputStream>& out,
+                       ctd::Result<void> result)
+{
+    if (!failedClosing(call, out, result))
+        call->reply();
 }
 
 } // namespace ctd::dbus

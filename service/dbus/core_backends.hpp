@@ -9,6 +9,7 @@
 
 #include "format/label_map.hpp"
 
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -20,9 +21,18 @@ struct CoreBackends {
     std::unique_ptr<StatsBackend> stats;
 };
 
+struct CoreOptions {
+    // connlabel.conf for "-o labels" and label names in save files; unreadable means no
+    // names, as with conntrack.
+    std::string labelMapPath;
+    // SO_RCVBUFFORCE of the event socket (the kernel doubles it). Large, so bursts (a flush
+    // of a big table is one DESTROY per entry) rarely overflow it; the tests shrink it to
+    // make ENOBUFS happen (CTD_TEST_EVENT_RCVBUF, see service/main.cpp).
+    size_t eventReceiveBuffer = 8u << 20;
+};
+
 // Opens every socket (the loop's request socket and the event socket) before returning,
-// so READY=1 can follow. labelMapPath: connlabel.conf for "-o labels" and label names in
-// save files; unreadable means no names, as with conntrack.
-ctd::Result<CoreBackends> makeCoreBackends(EventLoop& loop, const std::string& labelMapPath);
+// so READY=1 can follow.
+ctd::Result<CoreBackends> makeCoreBackends(EventLoop& loop, const CoreOptions& options);
 
 } // namespace ctd::dbus

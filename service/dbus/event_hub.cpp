@@ -85,17 +85,18 @@ bool expectationMatches(const Query& q, const Expectation& x)
     return true;
 }
 
-EventHub::EventHub(EventLoop& loop, std::shared_ptr<const LabelMap> labels)
-    : loop_(loop), labels_(std::move(labels))
+EventHub::EventHub(EventLoop& loop, std::shared_ptr<const LabelMap> labels, size_t receiveBuffer)
+    : loop_(loop), labels_(std::move(labels)), receiveBuffer_(receiveBuffer)
 {
 }
 
 EventHub::~EventHub() { closeSocket(); }
 
 ctd::Result<std::unique_ptr<EventHub>> EventHub::create(EventLoop& loop,
-                                                        std::shared_ptr<const LabelMap> labels)
+                                                        std::shared_ptr<const LabelMap> labels,
+                                                        size_t receiveBuffer)
 {
-    std::unique_ptr<EventHub> hub(new EventHub(loop, std::move(labels)));
+    std::unique_ptr<EventHub> hub(new EventHub(loop, std::move(labels), receiveBuffer));
     if (auto r = hub->openSocket(); !r)
         return r.error();
     return hub;
@@ -105,8 +106,9 @@ ctd::Result<void> EventHub::openSocket()
 {
     nl::SocketOptions options;
     // Events come in bursts (a flush of a big table is one DESTROY per entry): a large
-    // buffer makes ENOBUFS rare; when it still happens it is reported, never hidden.
-    options.receiveBuffer = 8u << 20;
+    // buffer (CoreOptions) makes ENOBUFS rare; when it still happens it is reported,
+    // never hidden.
+    options.receiveBuffer = receiveBuffer_;
     auto socket = nl::MnlSocket::open(options);
     if (!socket)
         return socket.error();

@@ -32,9 +32,10 @@ bool expectationMatches(const Query& q, const Expectation& x);
 
 class EventHub final : private nl::EventSink {
 public:
-    // The socket is open (live) when this returns.
+    // The socket is open (live) when this returns. receiveBuffer: its SO_RCVBUFFORCE.
     static ctd::Result<std::unique_ptr<EventHub>> create(EventLoop& loop,
-                                                         std::shared_ptr<const LabelMap> labels);
+                                                         std::shared_ptr<const LabelMap> labels,
+                                                         size_t receiveBuffer);
     ~EventHub() override;
     EventHub(const EventHub&) = delete;
     EventHub& operator=(const EventHub&) = delete;
@@ -48,7 +49,7 @@ public:
 private:
     struct Watcher;
 
-    EventHub(EventLoop& loop, std::shared_ptr<const LabelMap> labels);
+    EventHub(EventLoop& loop, std::shared_ptr<const LabelMap> labels, size_t receiveBuffer);
     ctd::Result<void> openSocket();
     void closeSocket();
     ctd::Result<void> add(std::unique_ptr<Watcher> watcher, uint32_t groups);
@@ -62,6 +63,7 @@ private:
 
     EventLoop& loop_;
     std::shared_ptr<const LabelMap> labels_;
+    size_t receiveBuffer_;
     std::unique_ptr<nl::MnlSocket> socket_;
     std::unique_ptr<nl::EventListener> listener_;
     sd_event_source* io_ = nullptr;

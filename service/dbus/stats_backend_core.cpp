@@ -101,17 +101,17 @@ std::unique_ptr<StatsBackend> makeCoreStatsBackend(std::shared_ptr<CoreShared> s
     return std::make_unique<CoreStatsBackend>(std::move(shared));
 }
 
-ctd::Result<CoreBackends> makeCoreBackends(EventLoop& loop, const std::string& labelMapPath)
+ctd::Result<CoreBackends> makeCoreBackends(EventLoop& loop, const CoreOptions& options)
 {
     std::shared_ptr<const LabelMap> labels;
-    if (!labelMapPath.empty()) {
-        if (auto map = LabelMap::load(labelMapPath))
+    if (!options.labelMapPath.empty()) {
+        if (auto map = LabelMap::load(options.labelMapPath))
             labels = std::make_shared<const LabelMap>(std::move(*map));
     }
     auto socket = nl::MnlSocket::open();
     if (!socket)
         return socket.error();
-    auto events = EventHub::create(loop, labels);
+    auto events = EventHub::create(loop, labels, options.eventReceiveBuffer);
     if (!events)
         return events.error();
     auto shared = std::shared_ptr<CoreShared>(

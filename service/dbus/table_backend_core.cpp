@@ -43,6 +43,15 @@ struct TableSession {
     }
 };
 
+// The end of a job that printed: the format's footer and the last chunk, then its result.
+template <typename R>
+R finished(Formatter& f, JobOutput& io, R result)
+{
+    f.end();
+    io.flush();
+    return result;
+}
+
 // What a change report means for the caller: the count, or why nothing was done.
 ctd::Result<JobResult> changeResult(const nl::ChangeReport& report)
 {
@@ -202,17 +211,10 @@ public:
 
     void list(const QueryArgs& args, const OutputFormat& format, StreamPtr out, CountDone done) override
     {
-        const bool writes = !format.writesNothing();
-        auto fmt = toFormatOptions(format);
-        auto labels = shared_->labels;
-        run(writes ? out : nullptr, std::move(done), [q = args.query, fmt, labels, writes](JobOutput& io) -> ctd::Result<JobResult> {
-            auto s = TableSession::open();
-            if (!s)
-                return s.error();
-            Formatter f(fmt, Command::List, io.buffer(), labels.get());
-            f.begin();
+        runFormatted(format, Command::List, std::move(out), std::move(done),
+                     [q = args.query](TableSession& s, Formatter& f, JobOutput& io, bool writes) -> ctd::Result<JobResult> {
             uint64_t n = 0;
-            auto r = s->table->dump(q, [&](const Entry& e) {
+            auto r = s.table->dump(q, [&](const Entry& e) {
                 ++n;
                 if (!writes)
                     return !io.cancelled();
@@ -223,26 +225,17 @@ public:
                 return r.error();
             if (io.cancelled())
                 return readerGone();
-            f.end();
-            io.flush();
-            return JobResult{n};
+            return finished(f, io, JobResult{n});
         });
     }
 
     void get(const EntryArgs& args, const OutputFormat& format, StreamPtr out, CountDone done) override
     {
-        const bool writes = !format.writesNothing();
-        auto fmt = toFormatOptions(format);
-        auto labels = shared_->labels;
-        run(writes ? out : nullptr, std::move(done), [e = args.entry, fmt, labels, writes](JobOutput& io) -> ctd::Result<JobResult> {
-            auto s = TableSession::open();
-            if (!s)
-                return s.error();
-            Formatter f(fmt, Command::Get, io.buffer(), labels.get());
-            f.begin();
+        runFormatted(format, Command::Get, std::move(out), std::move(done),
+                     [e = args.entry](TableSession& s, Formatter& f, JobOutput& io, bool writes) -> ctd::Result<JobResult> {
             uint64_t n = 0;
             if (e.orig.src.family != 0) {
-                auto found = s->table->get(e.family ? e.family : e.orig.src.family, e.orig, e.zone);
+                auto found = s.table->get(e.family ? e.family : e.orig.src.family, e.orig, e.zone);
                 if (!found)
                     return found.error();
                 if (e.id && found->id != e.id)
@@ -255,7 +248,7 @@ public:
                 q.id = e.id;
                 if (e.family)
                     q.family = e.family;
-                auto r = s->table->dump(q, [&](const Entry& x) {
+                auto r = s.table->dump(q, [&](const Entry& x) {
                     ++n;
                     if (writes)
                         f.entry(x);
@@ -266,52 +259,40 @@ public:
                 if (n == 0)
                     return ctd::makeError(ENOENT, "no entry with id " + std::to_string(*e.id));
             }
-            f.end();
-            io.flush();
-            return JobResult{n};
+            return finished(f, io, JobResult{n});
         });
     }
 
     void create(const EntryArgs& args, const OutputFormat& format, StreamPtr out, VoidDone done) override
     {
         const bool writes = !format.writesNothing();
-        auto fmt = toFormatOptions(format);
-        auto labels = shared_->labels;
-        run(writes ? out : nullptr,
-            [done = std::move(done)](ctd::Result<JobResult> r) {
-                r ? done(ctd::Ok{}) : done(r.error());
-            },
-            [e = args.entry, fmt, labels, writes](JobOutput& io) -> ctd::Result<JobResult> {
-                auto s = TableSession::open();
-                if (!s)
-                    return s.error();
-                if (auto r = s->table->create(e); !r)
-                    return r.error();
-                // conntrack -I prints nothing; a caller that asked for a format gets the
-                // entry as the kernel now holds it.
-                if (writes) {
-                    if (auto got = s->table->get(e.family, e.orig, e.zone)) {
-                        Formatter f(fmt, Command::Get, io.buffer(), labels.get());
-                        f.begin();
-                        f.entry(*got);
-                        f.end();
-                        io.flush();
-                    }
+        auto voidDone = [done = std::move(done)](ctd::Result<JobResult> r) {
+            r ? done(ctd::Ok{}) : done(r.error());
+        };
+        runWithTable(writes ? std::move(out) : nullptr, std::move(voidDone),
+                     [e = args.entry, fmt = toFormatOptions(format), labels = shared_->labels, writes](TableSession& s, JobOutput& io) -> ctd::Result<JobResult> {
+            if (auto r = s.table->create(e); !r)
+                return r.error();
+            // conntrack -I prints nothing; a caller that asked for a format gets the
+            // entry as the kernel now holds it.
+            if (writes) {
+                if (auto got = s.table->get(e.family, e.orig, e.zone)) {
+                    Formatter f(fmt, Command::Get, io.buffer(), labels.get());
+                    f.begin();
+                    f.entry(*got);
+                    f.end();
+                    io.flush();
                 }
-                return JobResult{1};
-            });
+            }
+            return JobResult{1};
+        });
     }
 
     void update(const QueryArgs& args, const Changes& changes, const OutputFormat& format,
                 StreamPtr out, CountDone done) override
     {
-        const bool writes = !format.writesNothing();
-        auto fmt = toFormatOptions(format);
-        auto labels = shared_->labels;
-        run(writes ? out : nullptr, std::move(done), [q = args.query, changes, fmt, labels, writes](JobOutput& io) -> ctd::Result<JobResult> {
-            auto s = TableSession::open();
-            if (!s)
-                return s.error();
+        runFormatted(format, Command::Update, std::move(out), std::move(done),
+                     [q = args.query, changes](TableSession& s, Formatter& f, JobOutput& io, bool writes) -> ctd::Result<JobResult> {
             // conntrack -U prints each entry as a GET after the update returns it.
             std::unique_ptr<nl::MnlSocket> reader;
             if (writes) {
@@ -323,8 +304,6 @@ public:
             std::optional<nl::ConntrackTable> readback;
             if (reader)
                 readback.emplace(*reader);
-            Formatter f(fmt, Command::Update, io.buffer(), labels.get());
-            f.begin();
             nl::EntrySink printer;
             if (writes) {
                 printer = [&](const Entry& e) {
@@ -333,29 +312,20 @@ public:
                     return io.maybeFlush();
                 };
             }
-            auto r = s->table->updateEach(
+            auto r = s.table->updateEach(
                 q, [&changes](const Entry& cur, Entry& u) { return buildChange(changes, cur, u); }, printer);
             if (!r)
                 return r.error();
             if (io.cancelled())
                 return readerGone();
-            f.end();
-            io.flush();
-            return changeResult(*r);
+            return finished(f, io, changeResult(*r));
         });
     }
 
     void remove(const QueryArgs& args, const OutputFormat& format, StreamPtr out, CountDone done) override
     {
-        const bool writes = !format.writesNothing();
-        auto fmt = toFormatOptions(format);
-        auto labels = shared_->labels;
-        run(writes ? out : nullptr, std::move(done), [q = args.query, fmt, labels, writes](JobOutput& io) -> ctd::Result<JobResult> {
-            auto s = TableSession::open();
-            if (!s)
-                return s.error();
-            Formatter f(fmt, Command::Delete, io.buffer(), labels.get());
-            f.begin();
+        runFormatted(format, Command::Delete, std::move(out), std::move(done),
+                     [q = args.query](TableSession& s, Formatter& f, JobOutput& io, bool writes) -> ctd::Result<JobResult> {
             nl::EntrySink printer;
             if (writes) {
                 printer = [&](const Entry& e) {
@@ -365,7 +335,7 @@ public:
             }
             nl::ChangeReport total;
             if (q.empty() && !writes) {
-                auto r = flushAll(*s->table);
+                auto r = flushAll(*s.table);
                 if (!r)
                     return r.error();
                 total.done = *r;
@@ -375,7 +345,7 @@ public:
                 for (uint8_t family : {uint8_t(AF_INET), uint8_t(AF_INET6)}) {
                     Query one;
                     one.family = family;
-                    auto r = s->table->removeMatching(one, printer);
+                    auto r = s.table->removeMatching(one, printer);
                     if (!r)
                         return r.error();
                     total.done += r->done;
@@ -384,32 +354,27 @@ public:
                         total.firstError = r->firstError;
                 }
             } else {
-                auto r = s->table->removeMatching(q, printer);
+                auto r = s.table->removeMatching(q, printer);
                 if (!r)
                     return r.error();
                 total = *r;
             }
-            f.end();
-            io.flush();
-            return changeResult(total);
+            return finished(f, io, changeResult(total));
         });
     }
 
     void flush(const QueryArgs& args, CountDone done) override
     {
-        run(nullptr, std::move(done), [q = args.query](JobOutput&) -> ctd::Result<JobResult> {
-            auto s = TableSession::open();
-            if (!s)
-                return s.error();
+        runWithTable(nullptr, std::move(done), [q = args.query](TableSession& s, JobOutput&) -> ctd::Result<JobResult> {
             if (q.empty()) {
-                auto r = flushAll(*s->table);
+                auto r = flushAll(*s.table);
                 if (!r)
                     return r.error();
                 return JobResult{*r};
             }
             // Exact kernel-side filtered flushes (nfgenmsg v1) when the query allows,
             // otherwise list, match and delete one by one: never more than asked.
-            auto r = s->table->removeMatching(q);
+            auto r = s.table->removeMatching(q);
             if (!r)
                 return r.error();
             return JobResult{r->done, r->failed};
@@ -418,18 +383,15 @@ public:
 
     void countMatching(const QueryArgs& args, CountDone done) override
     {
-        run(nullptr, std::move(done), [q = args.query](JobOutput& io) -> ctd::Result<JobResult> {
-            auto s = TableSession::open();
-            if (!s)
-                return s.error();
+        runWithTable(nullptr, std::move(done), [q = args.query](TableSession& s, JobOutput& io) -> ctd::Result<JobResult> {
             if (q.empty()) {
-                auto r = s->table->count();
+                auto r = s.table->count();
                 if (!r)
                     return r.error();
                 return JobResult{*r};
             }
             uint64_t n = 0;
-            auto r = s->table->dump(q, [&](const Entry&) {
+            auto r = s.table->dump(q, [&](const Entry&) {
                 ++n;
                 return !io.cancelled();
             });
@@ -492,6 +454,34 @@ private:
                     });
     }
 
+    // A job on the worker's own TableSession: body(session, io).
+    template <typename Done, typename Body>
+    void runWithTable(StreamPtr out, Done done, Body body)
+    {
+        run(std::move(out), std::move(done), [body = std::move(body)](JobOutput& io) -> ctd::Result<JobResult> {
+            auto s = TableSession::open();
+            if (!s)
+                return s.error();
+            return body(*s, io);
+        });
+    }
+
+    // The set-up of every job that prints what it walks (List, Get, Update, Delete): the
+    // stream only when the format writes anything, a Formatter for the command begun on
+    // the job's buffer. body(session, formatter, io, writes) ends with finished().
+    template <typename Done, typename Body>
+    void runFormatted(const OutputFormat& format, Command command, StreamPtr out, Done done, Body body)
+    {
+        const bool writes = !format.writesNothing();
+        runWithTable(writes ? std::move(out) : nullptr, std::move(done),
+                     [body = std::move(body), fmt = toFormatOptions(format), labels = shared_->labels,
+                      command, writes](TableSession& s, JobOutput& io) -> ctd::Result<JobResult> {
+                         Formatter f(fmt, command, io.buffer(), labels.get());
+                         f.begin();
+                         return body(s, f, io, writes);
+                     });
+    }
+
     // The kernel's own flush of every family; the count is the drop of the entry count
     // (traffic in the namespace can skew it, as ChangeReport::inKernel says).
     static ctd::Result<uint64_t> flushAll(nl::ConntrackTable& table)
@@ -512,8 +502,8 @@ private:
 };
 
 // conntrack -R over the bus: parse each line (hostile input: a bad line is counted and
-// logged with its number, never fatal), create the -A/-I lines in batches through
-// createMany, apply the rare -U/-D/-F lines one by one on a second socket.
+// logged with its number, never fatal), add the -A lines in batches through createMany,
+// apply the rare -I/-U/-D/-F lines one by one on a second socket.
 ctd::Result<JobResult> CoreTableBackend::loadSave(int fd, const LabelMap* labels, JobOutput& io)
 {
     auto s = TableSession::open();
@@ -578,11 +568,19 @@ ctd::Result<JobResult> CoreTableBackend::loadSave(int fd, const LabelMap* labels
         }
         return false;
     };
-    // Exclusive creates for now: an entry that exists fails its line (EEXIST), which
-    // tests/root/cli/test-ctctl.sh expects. conntrack -R updates it instead (-A is
-    // NFCT_Q_CREATE_UPDATE); createMany(..., true) does that once the drop-in wants it.
+    // -A lines are "add unless present", as conntrack 1.4.7 -R runs them: it sends
+    // IPCTNL_MSG_CT_NEW with NLM_F_CREATE|NLM_F_EXCL, takes the kernel's EEXIST as
+    // success and leaves the entry as it is (strace of conntrack -R; the mark and timeout
+    // of the line are not applied). Such a line is neither loaded nor failed.
+    uint64_t existing = 0;
     auto report = s->table->createMany(
-        source, [&](size_t i, const Error& e) { logLine(lineOf[i % lineOf.size()], e.message); },
+        source,
+        [&](size_t i, const Error& e) {
+            if (e.code == EEXIST)
+                ++existing;
+            else
+                logLine(lineOf[i % lineOf.size()], e.message);
+        },
         /*updateExisting=*/false);
     if (!report)
         return report.error();
@@ -590,11 +588,12 @@ ctd::Result<JobResult> CoreTableBackend::loadSave(int fd, const LabelMap* labels
         return readerGone();
     if (!reader.error().empty())
         return ctd::makeError(EIO, "in: " + reader.error());
-    const uint64_t failed = parseFailed + otherFailed + report->failed;
+    const uint64_t failed = parseFailed + otherFailed + (report->failed - existing);
     if (logged > 20)
         log::warning("Load: " + std::to_string(logged - 20) + " more failed lines not shown");
     log::info("Load: " + std::to_string(report->done + otherOk) + " loaded, " +
-              std::to_string(failed) + " failed, " + std::to_string(lineNo) + " lines");
+              std::to_string(failed) + " failed, " + std::to_string(existing) +
+              " already present (left as they are), " + std::to_string(lineNo) + " lines");
     return JobResult{report->done + otherOk, failed};
 }
 

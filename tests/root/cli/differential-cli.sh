@@ -59,7 +59,7 @@ mask() {
     sed -E -e 's/(^|[ [])id=[0-9]+/\1id=ID/g' -e 's/portid=[0-9]+/portid=P/' \
         -e 's/ progname=[^ ]+$//' \
         -e 's/^\[[0-9]+\.[0-9]+\]/[TIME]/' -e 's#<when>.*</when>#<when/>#' \
-        -e 's/^((ipv[46] +[0-9]+ +)?[a-z0-9-]+ +[0-9]+ +)[0-9]+ /\1T /' \
+        -e 's/^((\[TIME\][[:space:]]+)?( *\[[A-Z]+\] +)?(ipv[46] +[0-9]+ +)?[a-z0-9-]+ +[0-9]+ +)[0-9]+ /\1T /' \
         -e 's#<timeout>[0-9]+</timeout>#<timeout>T</timeout>#g' \
         -e 's#<id>[0-9]+</id>#<id>ID</id>#g' \
         -e 's/(^| )-t [0-9]+ /\1-t T /' \

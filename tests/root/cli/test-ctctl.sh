@@ -65,7 +65,19 @@ check "create exists" 1 "." ctctl create --src 10.9.0.1 --dst 10.9.0.2 --protoco
 check "flush" 0 "entries flushed" ctctl flush
 check "load" 0 "^3 entries loaded, 0 failed\.$" ctctl load "$HERE/load.save"
 check "loaded entries" 0 "^3$" ctctl count
-check "load twice: the entries exist" 1 "^0 entries loaded, 3 failed\.$" ctctl load "$HERE/load.save"
+# -A lines are "add unless present", as conntrack 1.4.7 -R runs them (NLM_F_CREATE|
+# NLM_F_EXCL, EEXIST taken as success): a second load succeeds and changes nothing.
+check "load twice: no failure" 0 "^0 entries loaded, 0 failed\.$" ctctl load "$HERE/load.save"
+check "...and adds none" 0 "^3$" ctctl count
+UDP_TUPLE=(--src 10.9.0.1 --dst 10.9.0.2 --protocol udp --sport 1 --dport 2)
+echo "-A -t 300 -m 7 -s 10.9.0.1 -d 10.9.0.2 -p udp --sport 1 --dport 2" >"$T/update.save"
+check "load of an existing entry: no failure" 0 "^0 entries loaded, 0 failed\.$" ctctl load "$T/update.save"
+check "...leaves its mark and timeout" 0 "^udp +17 +(9[0-9]|100) .* mark=0 " ctctl get "${UDP_TUPLE[@]}"
+# The reference on the same entry: conntrack 1.4.7 -R succeeds and leaves it as it is too.
+check "conntrack 1.4.7 -R of an existing entry succeeds" 0 "" ip netns exec "$NS" "$CONNTRACK" -R "$T/update.save"
+check "...and leaves mark and timeout, as ctd does" 0 "^udp +17 +(9[0-9]|100) .* mark=0 " ctctl get "${UDP_TUPLE[@]}"
+check "-I lines still refuse an entry that exists" 1 "^0 entries loaded, 1 failed\.$" \
+    sh -c "echo '-I -t 100 -s 10.9.0.1 -d 10.9.0.2 -p udp --sport 1 --dport 2' | ip netns exec $NS env DBUS_SYSTEM_BUS_ADDRESS=$BUS $T/bin/ctctl --no-ask-password load -"
 ctctl flush >/dev/null 2>&1
 check "load from stdin" 0 "^3 entries loaded, 0 failed\.$" sh -c "ip netns exec $NS env DBUS_SYSTEM_BUS_ADDRESS=$BUS $T/bin/ctctl --no-ask-password load - < $HERE/load.save"
 check "load unreadable" 1 "cannot read /nonexistent" ctctl load /nonexistent
