@@ -12,6 +12,10 @@ namespace sdbus {
 class IConnection;
 }
 
+namespace ctd::sync {
+class SyncRuntime;
+}
+
 namespace ctd::dbus {
 
 struct AdaptorContext;
@@ -49,5 +53,16 @@ std::unique_ptr<AdaptorHandle> makeExpectationsAdaptor(sdbus::IConnection& bus,
                                                        ExpectationBackend& backend);
 std::unique_ptr<AdaptorHandle> makeStatsAdaptor(sdbus::IConnection& bus, AdaptorContext& ctx,
                                                 StatsBackend& backend);
+// The sync engine's objects, present only with a Sync configuration.
+std::unique_ptr<AdaptorHandle> makeCachesAdaptor(sdbus::IConnection& bus, AdaptorContext& ctx,
+                                                 sync::SyncRuntime& runtime);
+// A Link emits PropertiesChanged for Up/Active when refresh() finds them changed.
+class LinkObject {
+public:
+    virtual ~LinkObject() = default;
+    virtual void refresh() = 0;
+};
+std::unique_ptr<LinkObject> makeLinkAdaptor(sdbus::IConnection& bus, AdaptorContext& ctx,
+                                            sync::SyncRuntime& runtime, size_t index);
 
 } // namespace ctd::dbus

@@ -27,6 +27,10 @@ int runService(const ServiceOptions& options, const BackendFactory& makeBackends
     if (!loop)
         return 1;
     ServiceBackends backends = makeBackends ? makeBackends(*loop) : ServiceBackends{};
+    if (!backends.fatal.empty()) {
+        log::error(backends.fatal);
+        return 1;
+    }
     bool stopping = false;
     auto stop = [&](const char* why) {
         if (stopping)
@@ -63,12 +67,22 @@ int runService(const ServiceOptions& options, const BackendFactory& makeBackends
                            options.labelMap.empty() ? LabelResolver{}
                                                     : fileLabelResolver(options.labelMap)};
         std::vector<std::unique_ptr<AdaptorHandle>> objects;
+        std::vector<std::unique_ptr<LinkObject>> links;
         try {
             objects.push_back(makeManagerAdaptor(
                 *bus, ctx, ManagerHooks{backends.features, [&] { stop("Manager.Stop"); }}));
             objects.push_back(makeTableAdaptor(*bus, ctx, *backends.table));
             objects.push_back(makeExpectationsAdaptor(*bus, ctx, *backends.expectations));
             objects.push_back(makeStatsAdaptor(*bus, ctx, *backends.stats));
+            if (backends.sync) {
+                objects.push_back(makeCachesAdaptor(*bus, ctx, *backends.sync));
+                for (size_t i = 0; i < backends.sync->engine().channelCount(); ++i)
+                    links.push_back(makeLinkAdaptor(*bus, ctx, *backends.sync, i));
+                backends.sync->onLinksChanged = [&links] {
+                    for (auto& link : links)
+                        link->refresh();
+                };
+            }
             // Objects first, name last: a call that activated us must find them in place.
             bus->requestName(busName);
         } catch (const sdbus::Error& e) {
@@ -97,6 +111,9 @@ int runService(const ServiceOptions& options, const BackendFactory& makeBackends
         sd_notify(0, "READY=1");
         notifyStatus("Serving " + std::string(busName));
         status = loop->run();
+        if (backends.sync)
+            backends.sync->onLinksChanged = nullptr;
+        links.clear();
         objects.clear();
     }
     loop->detachBus();

@@ -4,6 +4,7 @@
 
 #include "backends.hpp"
 #include "event_loop.hpp"
+#include "sync_runtime.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -32,6 +33,10 @@ struct ServiceBackends {
     std::function<bool()> syncConfigured;
     // SIGHUP.
     std::function<void()> reload;
+    // The sync engine (Caches, Links/<n>) when the configuration has a Sync section.
+    std::unique_ptr<sync::SyncRuntime> sync;
+    // Set when the service must not start (a configured part failed); logged, exit 1.
+    std::string fatal;
 };
 
 // Builds the backends once the loop exists, so they can add their netlink sockets and timers

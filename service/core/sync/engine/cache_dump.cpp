@@ -1,7 +1,5 @@
 #include "cache_dump.hpp"
 
-#include <cerrno>
-
 namespace ctd::sync {
 namespace {
 
@@ -34,29 +32,17 @@ void appendAge(TextBuffer& out, const CacheObject& obj, const CacheDumpOptions& 
 
 } // namespace
 
-Result<void> checkCacheDumpFormat(const std::string& format)
-{
-    if (format == "conntrackd" || format == "conntrackd-xml")
-        return Ok{};
-    auto spec = parseFormatSpec(format);
-    if (!spec)
-        return spec.error();
-    return Ok{};
-}
-
 Result<uint64_t> dumpCache(const SyncCache& cache, const CacheDumpOptions& o, TextBuffer& out,
                            const std::function<bool(TextBuffer&)>& flush)
 {
-    const bool conntrackd = o.format == "conntrackd";
-    const bool xmlLines = o.format == "conntrackd-xml";
-    FormatOptions spec;
-    if (xmlLines) {
+    const bool conntrackd = o.style == CacheDumpOptions::Style::Conntrackd;
+    const bool xmlLines = o.style == CacheDumpOptions::Style::ConntrackdXml;
+    FormatOptions spec = o.format;
+    if (conntrackd)
+        spec = FormatOptions{};
+    else if (xmlLines) {
+        spec = FormatOptions{};
         spec.kind = OutputKind::Xml;
-    } else if (!conntrackd) {
-        auto parsed = parseFormatSpec(o.format);
-        if (!parsed)
-            return parsed.error();
-        spec = *parsed;
     }
     // conntrack -U's XML has no document around the flows, which is conntrackd's -x.
     Formatter formatter(spec, xmlLines ? Command::Update : Command::List, out);

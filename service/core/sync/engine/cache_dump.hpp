@@ -10,20 +10,19 @@
 #include "result.hpp"
 #include "sync_cache.hpp"
 
+#include <cstdint>
 #include <functional>
-#include <string>
 
 namespace ctd::sync {
 
 struct CacheDumpOptions {
-    std::string format = "conntrackd";
+    enum class Style : uint8_t { Conntrackd, ConntrackdXml, Formatted };
+    Style style = Style::Conntrackd;
+    FormatOptions format; // Formatted only
     bool external = false;
     bool alarmMode = false;
     uint64_t nowMs = 0;
 };
-
-// Validates format before anything is written (EINVAL naming the word).
-Result<void> checkCacheDumpFormat(const std::string& format);
 
 // Writes every live entry; flush is called whenever out wants flushing (and may return
 // false to stop: the reader went away). Returns the number of entries written.

@@ -62,7 +62,7 @@ TEST(CacheDump, XmlLinesHaveNoDocument)
     SyncCache cache("internal", 0);
     cache.upsert(tcpEstablishedAssured(), 1000);
     CacheDumpOptions o;
-    o.format = "conntrackd-xml";
+    o.style = CacheDumpOptions::Style::ConntrackdXml;
     EXPECT_EQ(dump(cache, o),
               "<flow><meta direction=\"original\"><layer3 protonum=\"2\" protoname=\"ipv4\"><src>198.18.0.1</src>"
               "<dst>198.18.0.2</dst></layer3><layer4 protonum=\"6\" protoname=\"tcp\"><sport>1000</sport>"
@@ -85,11 +85,14 @@ TEST(CacheDump, ExternalEntriesHaveNoReplyTuple)
               "[ASSURED] mark=0 [active since 12s]\n");
 }
 
-TEST(CacheDump, BadFormatIsRefusedBeforeWriting)
+TEST(CacheDump, TableFormatsApplyToCachedEntries)
 {
-    EXPECT_FALSE(checkCacheDumpFormat("nonsense").ok());
-    EXPECT_TRUE(checkCacheDumpFormat("extended,id").ok());
-    EXPECT_TRUE(checkCacheDumpFormat("json").ok());
+    SyncCache cache("internal", 0);
+    cache.upsert(tcpEstablishedAssured(), 0);
+    CacheDumpOptions o;
+    o.style = CacheDumpOptions::Style::Formatted;
+    o.format.extended = true;
+    EXPECT_EQ(dump(cache, o).rfind("ipv4     2 tcp      6 100 ESTABLISHED ", 0), 0u);
 }
 
 } // namespace
