@@ -41,6 +41,19 @@ ManagerProxy& BusClient::manager()
     return *manager_;
 }
 
+CachesProxy& BusClient::caches()
+{
+    if (!caches_)
+        caches_ = std::make_unique<CachesProxy>(*bus_, "/org/netfilter/Conntrack1/Caches");
+    return *caches_;
+}
+
+std::unique_ptr<LinkProxy> BusClient::link(unsigned index)
+{
+    return std::make_unique<LinkProxy>(*bus_,
+                                       "/org/netfilter/Conntrack1/Links/" + std::to_string(index));
+}
+
 void BusClient::longCalls(bool on)
 {
     if (on)

@@ -63,6 +63,16 @@ CallError classify(const sdbus::Error& e)
     return out;
 }
 
+bool withoutSyncEngine(const sdbus::Error& e)
+{
+    const std::string& n = e.getName();
+    return n == "org.freedesktop.DBus.Error.UnknownObject" ||
+        n == "org.freedesktop.DBus.Error.UnknownInterface" ||
+        n == "org.freedesktop.DBus.Error.UnknownMethod" ||
+        n == "org.freedesktop.DBus.Error.UnknownProperty" ||
+        endsWith(n, "Conntrack1.Error.NotConfigured");
+}
+
 int exitCodeFor(Failure kind)
 {
     switch (kind) {

@@ -24,6 +24,10 @@ struct CallError {
 
 CallError classify(const sdbus::Error& e);
 
+// ctd answers, but has no Caches/Links objects: it runs without a Sync section
+// (docs/dbus-api.md: every sync name is then unknown to the bus), or says NotConfigured.
+bool withoutSyncEngine(const sdbus::Error& e);
+
 // ctctl exit codes: 0 ok, 1 failure (also: ctd not running and not activatable), 2 usage,
 // 3 nothing matched, 4 not authorized.
 int exitCodeFor(Failure kind);

@@ -3,6 +3,7 @@
 #include "bus_client.hpp"
 #include "bus_errors.hpp"
 #include "ctctl_keys.hpp"
+#include "ctctl_sync.hpp"
 #include "entry_table.hpp"
 #include "load_feeder.hpp"
 #include "format/formatter.hpp"
@@ -46,6 +47,12 @@ constexpr const char* kUsage =
     "  load FILE|-            Create the entries of a save file (conntrack -o save)\n"
     "  expect list|get|create|delete|flush|count|watch ...\n"
     "                         The same for the expectation table\n"
+    "  sync [status]          Sync engine: mode, role, caches, FTFW counters, active link\n"
+    "  sync commit|flush [internal|external]|resync|request-resync|bulk|reset-timers\n"
+    "  sync role primary|backup\n"
+    "  sync dump internal|external  The cache's entries (-o FORMAT, --json)\n"
+    "  sync stats [CATEGORY]  Sync counters (network, cache, runtime, link, rsqueue, queue)\n"
+    "  links                  The sync channels (Links/<n>) and their counters\n"
     "  version                Versions of ctctl and of the running ctd\n"
     "\n"
     "Options:\n"
@@ -76,6 +83,7 @@ struct Options {
     bool ask = true;
     std::string command;
     std::string sub; // expect SUBCOMMAND
+    std::vector<std::string> words; // sync SUBCOMMAND [ARG], links
     Dict query;
     Dict changes;
     bool all = false;
@@ -173,6 +181,8 @@ int parseArgs(int argc, char** argv, Options& o)
             return usageError("unknown option '" + a + "'");
         if (o.command.empty())
             o.command = a;
+        else if (o.command == "sync" || o.command == "links")
+            o.words.push_back(a);
         else if ((o.command == "expect" || o.command == "load") && o.sub.empty())
             o.sub = a;
         else
@@ -237,10 +247,11 @@ void printStatus(BusClient& bus, const Options& o)
         features += (features.empty() ? "" : " ") + f;
     if (o.json) {
         std::printf("{\"version\":\"%s\",\"entries\":%s,\"max\":%s,\"expectations\":%s,"
-                    "\"expect_max\":%s,\"event_loss\":%s}\n",
+                    "\"expect_max\":%s,\"event_loss\":%s%s}\n",
                     version.c_str(), value(global, "entries").c_str(),
                     value(global, "max").c_str(), value(global, "expectations").c_str(),
-                    value(global, "expect_max").c_str(), value(service, "event_loss").c_str());
+                    value(global, "expect_max").c_str(), value(service, "event_loss").c_str(),
+                    syncStatusJsonMember(bus).c_str());
         return;
     }
     std::printf("     Service: ctd %s\n", version.c_str());
@@ -280,6 +291,8 @@ void printStatus(BusClient& bus, const Options& o)
     }
     std::printf("     Streams: %s (lost %s)\n", value(service, "streams").c_str(),
                 value(service, "stream_loss").c_str());
+    // Only when ctd runs the sync engine (the Caches object exists).
+    std::fputs(syncStatusText(bus).c_str(), stdout);
 }
 
 int runTable(BusClient& bus, Options& o, bool interactive)
@@ -443,7 +456,8 @@ int runCtctl(int argc, char** argv)
         return 0;
     }
     static const char* const known[] = {"status", "list", "get", "create", "update", "delete",
-                                        "flush", "count", "watch", "stats", "expect", "version", "load"};
+                                        "flush", "count", "watch", "stats", "expect", "version", "load",
+                                        "sync", "links"};
     bool ok = false;
     for (const char* k : known)
         ok = ok || o.command == k;
@@ -462,6 +476,10 @@ int runCtctl(int argc, char** argv)
         }
         if (o.command == "stats")
             return runStats(bus, o);
+        if (o.command == "sync" || o.command == "links") {
+            const SyncRequest request{o.words, o.format, o.json, o.legend, agent.interactive()};
+            return o.command == "sync" ? runSync(bus, request) : runLinks(bus, request);
+        }
         if (o.command == "expect")
             return runExpect(bus, o, agent.interactive());
         return runTable(bus, o, agent.interactive());

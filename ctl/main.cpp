@@ -1,6 +1,8 @@
-// ctctl, and the conntrack drop-in when started under that name (a symlink installed with
-// -Dcompat_wrappers=true): argv[0]'s basename picks the command line spoken.
+// ctctl, and the conntrack and conntrackd drop-ins when started under those names
+// (symlinks installed with -Dcompat_wrappers=true): argv[0]'s basename picks the command
+// line spoken.
 #include "conntrack_compat.hpp"
+#include "conntrackd_compat.hpp"
 #include "ctctl.hpp"
 
 #include <cstring>
@@ -13,5 +15,7 @@ int main(int argc, char** argv)
         name = slash + 1;
     if (std::string(name) == "conntrack")
         return ctd::ctl::runConntrack(argc, argv);
+    if (std::string(name) == "conntrackd")
+        return ctd::ctl::runConntrackd(argc, argv);
     return ctd::ctl::runCtctl(argc, argv);
 }

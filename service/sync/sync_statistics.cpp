@@ -31,6 +31,10 @@ void linkCounters(Statistics& out, const std::string& prefix, const Link& link)
     put(out, prefix + "packets_received", c.datagramsReceived);
     put(out, prefix + "send_errors", c.sendErrors);
     put(out, prefix + "receive_errors", c.receiveErrors);
+    if (auto tcp = link.tcpConnected()) {
+        put(out, prefix + "tcp_server", tcp->first ? "connected" : "disconnected");
+        put(out, prefix + "tcp_client", tcp->second ? "connected" : "disconnected");
+    }
 }
 
 uint64_t activeObjects(const SyncCache& cache)

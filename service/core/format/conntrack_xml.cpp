@@ -114,7 +114,11 @@ void writeConntrackXml(TextBuffer& out, const Entry& e, const WriteContext& ctx)
     const uint8_t family = entryFamily(e);
     appendXmlFlowOpen(out, ctx.type);
     appendTupleMeta(out, family, e.orig, true, e.countersOrig.has_value(), e.countersOrig);
-    appendTupleMeta(out, family, e.reply, false, e.countersOrig.has_value(), e.countersReply);
+    // conntrackd's external cache has no reply tuple; libnetfilter_conntrack then prints
+    // the reply's layer 3 as family 0 with empty addresses.
+    const bool noReply = e.reply.src.family == 0 && e.reply.dst.family == 0 && !e.reply.protocol;
+    appendTupleMeta(out, noReply ? uint8_t{0} : family, e.reply, false, e.countersOrig.has_value(),
+                    e.countersReply);
 
     const bool meta = hasIndependentMeta(e);
     if (meta)

@@ -126,6 +126,22 @@ pair_up() {
 
 # inject_loss NS PCT PORT: drop PCT % of the UDP datagrams to PORT that arrive in NS.
 # numgen random is per packet, so loss is independent (no bursts), as with netem's loss.
+# pair_up_second: a second veth pair vc (A) <-> vd (B) on 198.51.100.0/24, for redundant
+# links (channel udp2).
+pair_up_second() {
+    ip link add vc netns "$SYNC_NS_A" type veth peer name vd netns "$SYNC_NS_B"
+    ip -n "$SYNC_NS_A" addr add 198.51.100.1/24 dev vc
+    ip -n "$SYNC_NS_B" addr add 198.51.100.2/24 dev vd
+    ip -n "$SYNC_NS_A" link set vc up
+    ip -n "$SYNC_NS_B" link set vd up
+    local i
+    for i in $(seq 100); do
+        sync_link_ready "$SYNC_NS_A" vc && sync_link_ready "$SYNC_NS_B" vd && return 0
+        sleep 0.05
+    done
+    ctt_die "second link did not come up"
+}
+
 inject_loss() {
     local ns=$1 pct=$2 port=$3
     [[ "$pct" =~ ^[0-9]+$ && pct -le 100 ]] || ctt_die "inject_loss: bad percentage $pct"
@@ -160,7 +176,7 @@ node_start() {
     [[ "$name" =~ ^[a-zA-Z0-9_]+$ ]] || ctt_die "node_start: bad node name '$name'"
     [[ -z "${SYNC_NODE_NS[$name]:-}" ]] || ctt_die "node_start: node $name exists"
     case $mode in ftfw | notrack | alarm) ;; *) ctt_die "node_start: mode $mode?" ;; esac
-    case $channel in udp | udp6 | mcast | tcp) ;; *) ctt_die "node_start: channel $channel?" ;; esac
+    case $channel in udp | udp2 | udp6 | mcast | tcp) ;; *) ctt_die "node_start: channel $channel?" ;; esac
     case $ns in
     "$SYNC_NS_A")
         SYNC_NODE_IF[$name]=va SYNC_NODE_ADDR[$name]=192.0.2.1 SYNC_NODE_PEER[$name]=192.0.2.2
@@ -266,6 +282,31 @@ conntrackd_channel_block() {
 		IPv4_Destination_Address ${SYNC_NODE_PEER[$name]}
 		Port $SYNC_PORT
 		Interface $ifc
+		SndSocketBuffer $buf
+		RcvSocketBuffer $buf
+		Checksum on
+	}
+EOF
+        ;;
+    udp2)
+        # Redundant links: va/vb (Default) and the second pair made by pair_up_second.
+        local peer2=198.51.100.2 addr2=198.51.100.1 ifc2=vc
+        if [[ $ifc == vb ]]; then peer2=198.51.100.1 addr2=198.51.100.2 ifc2=vd; fi
+        cat <<EOF
+	UDP Default {
+		IPv4_address ${SYNC_NODE_ADDR[$name]}
+		IPv4_Destination_Address ${SYNC_NODE_PEER[$name]}
+		Port $SYNC_PORT
+		Interface $ifc
+		SndSocketBuffer $buf
+		RcvSocketBuffer $buf
+		Checksum on
+	}
+	UDP {
+		IPv4_address $addr2
+		IPv4_Destination_Address $peer2
+		Port $SYNC_PORT
+		Interface $ifc2
 		SndSocketBuffer $buf
 		RcvSocketBuffer $buf
 		Checksum on

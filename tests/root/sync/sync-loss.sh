@@ -6,6 +6,7 @@
 #   sync-loss.sh [--mode ftfw|notrack|alarm] [--channel udp|udp6|mcast] [--impl-a I]
 #                [--impl-b I] [--count N] [--loss PCT] [--settle S] [--stall S]
 #                [--require-all]
+# --require-all: B must hold every entry from the events alone, and after the bulk.
 # --settle: longest wait per phase; --stall: a phase ends when the count has not grown for
 # that long (default 3 s: conntrackd's FTFW resends within about a second, or never).
 #
@@ -102,6 +103,9 @@ echo "RESULT impl=$impl_a->$impl_b mode=$mode channel=$channel loss=$loss% count
     "(${bulk_time}s) dropped_datagrams=$dropped"
 node_cmd a -s network 2>/dev/null | sed -n '/traffic/,$p' | sed 's/^/  A: /' >&2 || true
 node_cmd b -s network 2>/dev/null | sed -n '/sequence tracking/,$p' | sed 's/^/  B: /' >&2 || true
+if ((require_all && events_count < count)); then
+    fail "FTFW recovered $events_count of $count entries from the events alone (no -B)"
+fi
 if ((require_all && bulk_count < count)); then
     fail "B converged to $bulk_count of $count entries"
 fi

@@ -9,6 +9,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <utility>
 #include <span>
 #include <string>
 #include <vector>
@@ -60,6 +62,9 @@ public:
     virtual size_t mtu() const = 0;
     virtual const LinkSpec& spec() const = 0;
     virtual std::string describe() const = 0;
+    // TCP links: whether the accepted (server) and the outgoing (client) connection are
+    // up, as conntrackd -s shows them; nothing for datagram links.
+    virtual std::optional<std::pair<bool, bool>> tcpConnected() const { return std::nullopt; }
     LinkCounters& counters() { return counters_; }
     const LinkCounters& counters() const { return counters_; }
 

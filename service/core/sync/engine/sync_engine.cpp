@@ -108,9 +108,10 @@ void SyncEngine::kernelEvent(EventType type, const Entry& entry, uint64_t nowMs)
     enqueueObject(key, *obj);
 }
 
-Result<void> SyncEngine::resyncFromKernel(uint64_t nowMs)
+Result<void> SyncEngine::resyncFromKernel(uint64_t nowMs, bool counted)
 {
-    ++counters_.kernelResyncs;
+    if (counted)
+        ++counters_.kernelResyncs;
     std::unordered_set<CacheKey, CacheKeyHash> seen;
     auto dumped = kernel_.dump([&](const Entry& entry) {
         if (settings_.accept && !settings_.accept(entry))
@@ -588,7 +589,12 @@ void SyncEngine::tick(uint64_t nowMs)
         fullResendDue_ = false;
         enqueueWholeInternal();
     }
-    if (settings_.mode == SyncMode::Ftfw && nowMs - lastSendMs_ >= 1000 && !channels_.empty()) {
+    // ALIVE carries a sequence number, so it is what reveals the loss of the last messages
+    // of a burst. conntrackd sends it after a second of silence; while messages wait for
+    // their acknowledgement ctd sends it after 200 ms, so a lost tail is NACKed and resent
+    // in a fifth of the time.
+    const uint64_t idleLimit = resend_.empty() ? 1000 : 200;
+    if (settings_.mode == SyncMode::Ftfw && nowMs - lastSendMs_ >= idleLimit && !channels_.empty()) {
         if (ackFromSet_ && seqSet_) {
             enqueueControl(flag::Ack, ackFrom_, lastSeqReceived_);
             ackFromSet_ = false;

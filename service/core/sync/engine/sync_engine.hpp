@@ -98,7 +98,8 @@ public:
     // --- intake -----------------------------------------------------------------
     void kernelEvent(EventType type, const Entry& entry, uint64_t nowMs);
     // Replaces the internal cache with the kernel's table (NetlinkOverrunResync, start).
-    Result<void> resyncFromKernel(uint64_t nowMs);
+    // counted: false for the first read at start (conntrackd does not count it either).
+    Result<void> resyncFromKernel(uint64_t nowMs, bool counted = true);
     // Reads every pending datagram of channel index.
     void channelReadable(size_t index, uint64_t nowMs);
     void datagramReceived(std::span<const uint8_t> datagram, uint64_t nowMs);
@@ -106,7 +107,7 @@ public:
     // --- output and time --------------------------------------------------------
     // Sends everything queued, packed into datagrams up to the active channel's MTU.
     void flush(uint64_t nowMs);
-    // Alive / pending ACK, ALARM refreshes and expiry. Call about every second.
+    // Alive / pending ACK, ALARM refreshes and expiry. Call every 200 ms or so.
     void tick(uint64_t nowMs);
 
     // --- control (conntrackd -c -f -n -B -t ...) ---------------------------------

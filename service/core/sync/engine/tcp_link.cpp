@@ -116,6 +116,10 @@ public:
     }
 
     std::vector<int> pollFds() const override { return {epoll_}; }
+    std::optional<std::pair<bool, bool>> tcpConnected() const override
+    {
+        return std::make_pair(accepted_ >= 0, outgoing_ >= 0);
+    }
     size_t mtu() const override { return 65000; }
     const LinkSpec& spec() const override { return spec_; }
     std::string describe() const override

@@ -85,6 +85,26 @@ TEST(CacheDump, ExternalEntriesHaveNoReplyTuple)
               "[ASSURED] mark=0 [active since 12s]\n");
 }
 
+TEST(CacheDump, ExternalXmlHasAnEmptyReply)
+{
+    SyncCache cache("external", 0);
+    Entry e = tcpEstablishedAssured();
+    e.id.reset();
+    e.status = 0x4 | 0x2; // ASSURED | SEEN_REPLY
+    cache.upsert(e, 0);
+    CacheDumpOptions o;
+    o.style = CacheDumpOptions::Style::ConntrackdXml;
+    o.external = true;
+    // conntrackd 1.4.7 -e -x, same entry
+    EXPECT_EQ(dump(cache, o),
+              "<flow><meta direction=\"original\"><layer3 protonum=\"2\" protoname=\"ipv4\"><src>198.18.0.1</src>"
+              "<dst>198.18.0.2</dst></layer3><layer4 protonum=\"6\" protoname=\"tcp\"><sport>1000</sport>"
+              "<dport>80</dport></layer4></meta><meta direction=\"reply\"><layer3 protonum=\"0\" "
+              "protoname=\"unknown\"><src></src><dst></dst></layer3><layer4 protonum=\"0\" "
+              "protoname=\"unknown\"></layer4></meta><meta direction=\"independent\"><state>ESTABLISHED</state>"
+              "<mark>0</mark><assured/></meta></flow>\n");
+}
+
 TEST(CacheDump, TableFormatsApplyToCachedEntries)
 {
     SyncCache cache("internal", 0);
