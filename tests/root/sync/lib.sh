@@ -225,6 +225,17 @@ node_stop() {
     CTT_PIDS=("${CTT_PIDS[@]}")
 }
 
+# node_restart NAME: stop the node and start it again with the same configuration (its
+# caches start empty, as after a crash).
+node_restart() {
+    local name=$1
+    node_stop "$name"
+    case ${SYNC_NODE_IMPL[$name]} in
+    conntrackd) conntrackd_node_start "$name" ;;
+    ctd) ctd_node_start "$name" ;;
+    esac
+}
+
 node_log() { printf '%s\n' "${SYNC_NODE_DIR[$1]}/log"; }
 
 # node_dump_logs: print the tail of every node's log (on failure).
