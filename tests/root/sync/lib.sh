@@ -239,6 +239,13 @@ node_restart() {
 node_log() { printf '%s\n' "${SYNC_NODE_DIR[$1]}/log"; }
 
 # node_dump_logs: print the tail of every node's log (on failure).
+# fail MESSAGE: the test's verdict, with every node's log tail for the reader.
+fail() {
+    ctt_log "FAIL: $*"
+    node_dump_logs
+    exit 1
+}
+
 node_dump_logs() {
     local name
     for name in "${!SYNC_NODE_NS[@]}"; do
@@ -281,61 +288,36 @@ check_external_matches() {
 # --- the conntrackd implementation ----------------------------------------------------
 
 # conntrackd_channel_block NAME: the transport section of the config.
-conntrackd_channel_block() {
-    local name=$1 ifc=${SYNC_NODE_IF[$1]} buf=$SYNC_SOCKET_BUFFER
-    case ${SYNC_NODE_CHANNEL[$name]} in
-    udp | tcp)
-        local kw=UDP
-        [[ ${SYNC_NODE_CHANNEL[$name]} == tcp ]] && kw=TCP
-        cat <<EOF
-	$kw Default {
-		IPv4_address ${SYNC_NODE_ADDR[$name]}
-		IPv4_Destination_Address ${SYNC_NODE_PEER[$name]}
+# udp_block KEYWORD LOCAL PEER IFC [Default]: one UDP/TCP channel block (IPv4 or IPv6 by
+# the address).
+udp_block() {
+    local kw=$1 addr=$2 peer=$3 ifc=$4 default=${5:-} v=IPv4
+    [[ $addr == *:* ]] && v=IPv6
+    cat <<EOF
+	$kw${default:+ $default} {
+		${v}_address $addr
+		${v}_Destination_Address $peer
 		Port $SYNC_PORT
 		Interface $ifc
-		SndSocketBuffer $buf
-		RcvSocketBuffer $buf
+		SndSocketBuffer $SYNC_SOCKET_BUFFER
+		RcvSocketBuffer $SYNC_SOCKET_BUFFER
 		Checksum on
 	}
 EOF
-        ;;
+}
+
+conntrackd_channel_block() {
+    local name=$1 ifc=${SYNC_NODE_IF[$1]} buf=$SYNC_SOCKET_BUFFER
+    case ${SYNC_NODE_CHANNEL[$name]} in
+    udp) udp_block UDP "${SYNC_NODE_ADDR[$name]}" "${SYNC_NODE_PEER[$name]}" "$ifc" Default ;;
+    tcp) udp_block TCP "${SYNC_NODE_ADDR[$name]}" "${SYNC_NODE_PEER[$name]}" "$ifc" Default ;;
+    udp6) udp_block UDP "${SYNC_NODE_ADDR6[$name]}" "${SYNC_NODE_PEER6[$name]}" "$ifc" Default ;;
     udp2)
         # Redundant links: va/vb (Default) and the second pair made by pair_up_second.
         local peer2=198.51.100.2 addr2=198.51.100.1 ifc2=vc
         if [[ $ifc == vb ]]; then peer2=198.51.100.1 addr2=198.51.100.2 ifc2=vd; fi
-        cat <<EOF
-	UDP Default {
-		IPv4_address ${SYNC_NODE_ADDR[$name]}
-		IPv4_Destination_Address ${SYNC_NODE_PEER[$name]}
-		Port $SYNC_PORT
-		Interface $ifc
-		SndSocketBuffer $buf
-		RcvSocketBuffer $buf
-		Checksum on
-	}
-	UDP {
-		IPv4_address $addr2
-		IPv4_Destination_Address $peer2
-		Port $SYNC_PORT
-		Interface $ifc2
-		SndSocketBuffer $buf
-		RcvSocketBuffer $buf
-		Checksum on
-	}
-EOF
-        ;;
-    udp6)
-        cat <<EOF
-	UDP Default {
-		IPv6_address ${SYNC_NODE_ADDR6[$name]}
-		IPv6_Destination_Address ${SYNC_NODE_PEER6[$name]}
-		Port $SYNC_PORT
-		Interface $ifc
-		SndSocketBuffer $buf
-		RcvSocketBuffer $buf
-		Checksum on
-	}
-EOF
+        udp_block UDP "${SYNC_NODE_ADDR[$name]}" "${SYNC_NODE_PEER[$name]}" "$ifc" Default
+        udp_block UDP "$addr2" "$peer2" "$ifc2"
         ;;
     mcast)
         # "Group" is the UDP port of the multicast channel (conntrackd.conf(5)).

@@ -32,11 +32,6 @@ done
 sync_require_or_skip
 sync_require_impl "$impl_a" "$impl_b"
 
-fail() {
-    ctt_log "FAIL: $*"
-    node_dump_logs
-    exit 1
-}
 
 ctt_log "A=$impl_a B=$impl_b mode=$mode channel=$channel"
 pair_up

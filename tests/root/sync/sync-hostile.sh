@@ -18,10 +18,6 @@ while (($#)); do
 done
 sync_require_or_skip
 sync_require_impl conntrackd "$impl_b"
-fail() {
-    node_dump_logs
-    ctt_die "$*"
-}
 
 pair_up
 node_start a "$SYNC_NS_A" conntrackd "$mode" udp

@@ -38,11 +38,6 @@ done
 sync_require_or_skip
 sync_require_impl "$impl_a" "$impl_b"
 
-fail() {
-    ctt_log "FAIL: $*"
-    node_dump_logs
-    exit 1
-}
 
 # wait_stable_count NAME MAX_S: poll B's external cache until it holds $count entries or
 # has not grown for $stall s, at most MAX_S; prints the curve.

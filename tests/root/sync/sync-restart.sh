@@ -19,10 +19,6 @@ while (($#)); do
 done
 sync_require_or_skip
 sync_require_impl "$impl_a" "$impl_b"
-fail() {
-    node_dump_logs
-    ctt_die "$*"
-}
 
 pair_up
 node_start a "$SYNC_NS_A" "$impl_a" ftfw udp

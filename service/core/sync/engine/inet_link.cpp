@@ -2,6 +2,7 @@
 // so a node never reads its own multicast (IP_MULTICAST_LOOP off) and the receive socket
 // can be bound to the group while the send socket is bound to the interface.
 #include "link.hpp"
+#include "socket_util.hpp"
 
 #include <arpa/inet.h>
 #include <cerrno>
@@ -18,18 +19,6 @@ namespace ctd::sync {
 Result<std::unique_ptr<Link>> openTcpLink(const LinkSpec& spec);
 
 namespace {
-
-std::string addressText(int family, const std::array<uint8_t, 16>& a)
-{
-    char text[INET6_ADDRSTRLEN] = "?";
-    inet_ntop(family, a.data(), text, sizeof text);
-    return text;
-}
-
-Error sysError(const std::string& what)
-{
-    return makeError(errno, what + ": " + std::strerror(errno));
-}
 
 struct Fd {
     int fd = -1;
@@ -48,25 +37,6 @@ struct Fd {
     }
 };
 
-socklen_t makeSockaddr(int family, const std::array<uint8_t, 16>& addr, uint16_t port,
-                       unsigned scope, sockaddr_storage& ss)
-{
-    std::memset(&ss, 0, sizeof ss);
-    if (family == AF_INET) {
-        auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
-        sin->sin_family = AF_INET;
-        sin->sin_port = htons(port);
-        std::memcpy(&sin->sin_addr, addr.data(), 4);
-        return sizeof *sin;
-    }
-    auto* sin6 = reinterpret_cast<sockaddr_in6*>(&ss);
-    sin6->sin6_family = AF_INET6;
-    sin6->sin6_port = htons(port);
-    std::memcpy(&sin6->sin6_addr, addr.data(), 16);
-    sin6->sin6_scope_id = scope;
-    return sizeof *sin6;
-}
-
 bool isZero(const std::array<uint8_t, 16>& a)
 {
     for (uint8_t b : a)
@@ -80,10 +50,10 @@ Result<void> setBuffers(int fd, const LinkSpec& spec)
     // FORCE first so a configured size above rmem_max is honoured as conntrackd does.
     if (spec.sndBuf > 0 && setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &spec.sndBuf, sizeof(int)) < 0 &&
         setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &spec.sndBuf, sizeof(int)) < 0)
-        return sysError("SO_SNDBUF");
+        return socketError("SO_SNDBUF");
     if (spec.rcvBuf > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &spec.rcvBuf, sizeof(int)) < 0 &&
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &spec.rcvBuf, sizeof(int)) < 0)
-        return sysError("SO_RCVBUF");
+        return socketError("SO_RCVBUF");
     return Ok{};
 }
 
@@ -117,7 +87,7 @@ public:
                            reinterpret_cast<const sockaddr*>(&dest_), destLen_);
         if (n < 0) {
             ++counters_.sendErrors;
-            return sysError("send to " + describe());
+            return socketError("send to " + describe());
         }
         counters_.bytesSent += static_cast<uint64_t>(n);
         ++counters_.datagramsSent;
@@ -133,7 +103,7 @@ public:
             if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
                 return Ok{};
             ++counters_.receiveErrors;
-            return sysError("receive on " + describe());
+            return socketError("receive on " + describe());
         }
         buf.resize(static_cast<size_t>(n));
         counters_.bytesReceived += static_cast<uint64_t>(n);
@@ -169,10 +139,10 @@ Result<Fd> datagramSocket(const LinkSpec& spec)
 {
     Fd fd(socket(spec.family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (fd.fd < 0)
-        return sysError("socket");
+        return socketError("socket");
     int one = 1;
     if (setsockopt(fd.fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0)
-        return sysError("SO_REUSEADDR");
+        return socketError("SO_REUSEADDR");
     if (auto r = setBuffers(fd.fd, spec); !r)
         return r.error();
     if (!spec.checksum) {
@@ -192,11 +162,11 @@ Result<std::unique_ptr<Link>> openUdp(LinkSpec spec)
     sockaddr_storage local;
     socklen_t len = makeSockaddr(spec.family, spec.address, spec.port, spec.interfaceIndex, local);
     if (bind(rx->fd, reinterpret_cast<sockaddr*>(&local), len) < 0)
-        return sysError("bind " + addressText(spec.family, spec.address) + " port " + std::to_string(spec.port));
+        return socketError("bind " + addressText(spec.family, spec.address) + " port " + std::to_string(spec.port));
     if (!spec.interface.empty() &&
         setsockopt(rx->fd, SOL_SOCKET, SO_BINDTODEVICE, spec.interface.c_str(),
                    static_cast<socklen_t>(spec.interface.size())) < 0)
-        return sysError("SO_BINDTODEVICE " + spec.interface);
+        return socketError("SO_BINDTODEVICE " + spec.interface);
     auto tx = datagramSocket(spec);
     if (!tx)
         return tx.error();
@@ -204,7 +174,7 @@ Result<std::unique_ptr<Link>> openUdp(LinkSpec spec)
     sockaddr_storage from;
     socklen_t fromLen = makeSockaddr(spec.family, spec.address, 0, spec.interfaceIndex, from);
     if (!isZero(spec.address) && bind(tx->fd, reinterpret_cast<sockaddr*>(&from), fromLen) < 0)
-        return sysError("bind " + addressText(spec.family, spec.address));
+        return socketError("bind " + addressText(spec.family, spec.address));
     if (!spec.interface.empty())
         setsockopt(tx->fd, SOL_SOCKET, SO_BINDTODEVICE, spec.interface.c_str(),
                    static_cast<socklen_t>(spec.interface.size()));
@@ -221,7 +191,7 @@ Result<std::unique_ptr<Link>> openMulticast(LinkSpec spec)
     sockaddr_storage group;
     socklen_t len = makeSockaddr(spec.family, spec.address, spec.port, spec.interfaceIndex, group);
     if (bind(rx->fd, reinterpret_cast<sockaddr*>(&group), len) < 0)
-        return sysError("bind multicast group " + addressText(spec.family, spec.address));
+        return socketError("bind multicast group " + addressText(spec.family, spec.address));
     auto tx = datagramSocket(spec);
     if (!tx)
         return tx.error();
@@ -232,19 +202,19 @@ Result<std::unique_ptr<Link>> openMulticast(LinkSpec spec)
         std::memcpy(&mreq.imr_address, spec.peer.data(), 4);
         mreq.imr_ifindex = static_cast<int>(spec.interfaceIndex);
         if (setsockopt(rx->fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof mreq) < 0)
-            return sysError("IP_ADD_MEMBERSHIP " + addressText(AF_INET, spec.address));
+            return socketError("IP_ADD_MEMBERSHIP " + addressText(AF_INET, spec.address));
         if (setsockopt(tx->fd, IPPROTO_IP, IP_MULTICAST_IF, &mreq, sizeof mreq) < 0)
-            return sysError("IP_MULTICAST_IF");
+            return socketError("IP_MULTICAST_IF");
         setsockopt(tx->fd, IPPROTO_IP, IP_MULTICAST_LOOP, &off, sizeof off);
     } else {
         ipv6_mreq mreq{};
         std::memcpy(&mreq.ipv6mr_multiaddr, spec.address.data(), 16);
         mreq.ipv6mr_interface = spec.interfaceIndex;
         if (setsockopt(rx->fd, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, &mreq, sizeof mreq) < 0)
-            return sysError("IPV6_ADD_MEMBERSHIP " + addressText(AF_INET6, spec.address));
+            return socketError("IPV6_ADD_MEMBERSHIP " + addressText(AF_INET6, spec.address));
         unsigned idx = spec.interfaceIndex;
         if (setsockopt(tx->fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &idx, sizeof idx) < 0)
-            return sysError("IPV6_MULTICAST_IF");
+            return socketError("IPV6_MULTICAST_IF");
         unsigned loop = 0;
         setsockopt(tx->fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &loop, sizeof loop);
     }

@@ -4,6 +4,7 @@
 // for the listening and the accepted socket, so the loop polls a single fd that never
 // changes while connections come and go.
 #include "link.hpp"
+#include "socket_util.hpp"
 
 #include <arpa/inet.h>
 #include <cerrno>
@@ -20,26 +21,6 @@ namespace {
 
 constexpr size_t kHeaderSize = 8;
 constexpr size_t kMaxStream = 1 << 20; // a peer that never completes a message is cut off
-
-Error sysError(const std::string& what) { return makeError(errno, what + ": " + std::strerror(errno)); }
-
-socklen_t toSockaddr(const LinkSpec& spec, const std::array<uint8_t, 16>& addr, uint16_t port, sockaddr_storage& ss)
-{
-    std::memset(&ss, 0, sizeof ss);
-    if (spec.family == AF_INET) {
-        auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
-        sin->sin_family = AF_INET;
-        sin->sin_port = htons(port);
-        std::memcpy(&sin->sin_addr, addr.data(), 4);
-        return sizeof *sin;
-    }
-    auto* sin6 = reinterpret_cast<sockaddr_in6*>(&ss);
-    sin6->sin6_family = AF_INET6;
-    sin6->sin6_port = htons(port);
-    std::memcpy(&sin6->sin6_addr, addr.data(), 16);
-    sin6->sin6_scope_id = spec.interfaceIndex;
-    return sizeof *sin6;
-}
 
 class TcpLink final : public Link {
 public:
@@ -63,7 +44,7 @@ public:
                     continue;
                 // A partial message would corrupt the stream: drop the connection and let
                 // FTFW repair what was lost over the next one.
-                Error e = sysError("send to peer");
+                Error e = socketError("send to peer");
                 close(outgoing_);
                 outgoing_ = -1;
                 ++counters_.sendErrors;
@@ -124,9 +105,7 @@ public:
     const LinkSpec& spec() const override { return spec_; }
     std::string describe() const override
     {
-        char text[INET6_ADDRSTRLEN] = "?";
-        inet_ntop(spec_.family, spec_.peer.data(), text, sizeof text);
-        return std::string("tcp ") + text + " port " + std::to_string(spec_.port);
+        return "tcp " + addressText(spec_.family, spec_.peer) + " port " + std::to_string(spec_.port);
     }
 
 private:
@@ -154,7 +133,7 @@ private:
         timeval tv{0, 200000};
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
         sockaddr_storage ss;
-        socklen_t len = toSockaddr(spec_, spec_.peer, spec_.port, ss);
+        socklen_t len = makeSockaddr(spec_.family, spec_.peer, spec_.port, spec_.interfaceIndex, ss);
         if (connect(fd, reinterpret_cast<sockaddr*>(&ss), len) < 0) {
             close(fd);
             return false;
@@ -203,21 +182,21 @@ Result<std::unique_ptr<Link>> openTcpLink(const LinkSpec& spec)
         return makeError(EINVAL, "tcp channel without a destination address");
     int fd = socket(spec.family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
-        return sysError("socket");
+        return socketError("socket");
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (spec.rcvBuf > 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &spec.rcvBuf, sizeof(int));
     sockaddr_storage ss;
-    socklen_t len = toSockaddr(spec, spec.address, spec.port, ss);
+    socklen_t len = makeSockaddr(spec.family, spec.address, spec.port, spec.interfaceIndex, ss);
     if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) < 0 || listen(fd, 4) < 0) {
-        Error e = sysError("tcp listen port " + std::to_string(spec.port));
+        Error e = socketError("tcp listen port " + std::to_string(spec.port));
         close(fd);
         return e;
     }
     int ep = epoll_create1(EPOLL_CLOEXEC);
     if (ep < 0) {
-        Error e = sysError("epoll_create1");
+        Error e = socketError("epoll_create1");
         close(fd);
         return e;
     }
