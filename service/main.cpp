@@ -205,10 +205,27 @@ int main(int argc, char** argv)
             }
         }
         backends.syncConfigured = [sync] { return sync; };
-        backends.reload = [config] {
-            if (!config.empty() && access(config.c_str(), R_OK) != 0)
-                ctd::log::warning("configuration " + config +
-                                  " is not readable; keeping the old one");
+        // SIGHUP: the file is read and checked again. The engine's sockets, caches and
+        // sequence numbers cannot be swapped under a running peer session, so a changed
+        // file is reported (apply it with a restart, which the peer sees as a HELLO) and
+        // a broken one never replaces the running configuration.
+        backends.reload = [config, parsed] {
+            if (config.empty()) {
+                ctd::log::info("SIGHUP: no configuration file; nothing to reload");
+                return;
+            }
+            std::vector<ctd::sync::Notice> notices;
+            auto fresh = ctd::sync::loadSyncConfig(config, notices);
+            if (!fresh) {
+                ctd::log::warning("SIGHUP: " + fresh.error().message + "; keeping the running configuration");
+                return;
+            }
+            fresh->fileName = parsed->fileName;
+            if (*fresh == *parsed)
+                ctd::log::info("SIGHUP: " + config + " is unchanged");
+            else
+                ctd::log::warning("SIGHUP: " + config +
+                                  " changed; the running sync engine keeps its configuration until ctd restarts");
         };
         return backends;
     };
