@@ -5,6 +5,8 @@
 #include "ctctl_keys.hpp"
 #include "ctctl_sync.hpp"
 #include "entry_table.hpp"
+#include "flush_progress.hpp"
+#include "flush_progress.hpp"
 #include "load_feeder.hpp"
 #include "format/formatter.hpp"
 #include "output_pipe.hpp"
@@ -352,7 +354,14 @@ int runTable(BusClient& bus, Options& o, bool interactive)
     }
     if (c == "flush") {
         bus.longCalls(true);
+        FlushProgress progress;
+        if (o.legend && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO)) {
+            const bool empty = o.query.empty() || (o.query.size() == 1 && o.query.count("interactive"));
+            const uint64_t before = t.Count();
+            progress.start(empty ? before : t.CountMatching(o.query), before);
+        }
         const uint64_t n = t.Flush(o.query);
+        progress.stop();
         legend(o, n, "entries flushed");
         return 0;
     }

@@ -11,7 +11,8 @@ namespace ctd::ctl {
 
 PolkitAgent::PolkitAgent(bool ask)
 {
-    if (!ask || !isatty(STDIN_FILENO) || access("/usr/bin/pkttyagent", X_OK) != 0)
+    // ctd skips polkit for uid 0 (docs/dbus-api.md), so root never needs an agent.
+    if (!ask || getuid() == 0 || !isatty(STDIN_FILENO) || access("/usr/bin/pkttyagent", X_OK) != 0)
         return;
     int notify[2];
     if (pipe2(notify, O_CLOEXEC) != 0)

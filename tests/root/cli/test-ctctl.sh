@@ -82,6 +82,15 @@ ctctl flush >/dev/null 2>&1
 check "load from stdin" 0 "^3 entries loaded, 0 failed\.$" sh -c "ip netns exec $NS env DBUS_SYSTEM_BUS_ADDRESS=$BUS $T/bin/ctctl --no-ask-password load - < $HERE/load.save"
 check "load unreadable" 1 "cannot read /nonexistent" ctctl load /nonexistent
 check "flush again" 0 "entries flushed" ctctl flush
+# On a terminal a flush shows its progress on stderr and clears it (script gives a pty).
+for i in $(seq 20); do
+    ip netns exec "$NS" "$CONNTRACK" -I -p udp -s 10.9.1.$i -d 10.9.0.2 --sport 1 --dport 2 -t 100 >/dev/null 2>&1
+done
+script -qfec "nsenter --net=/run/netns/$NS env DBUS_SYSTEM_BUS_ADDRESS=$BUS $T/bin/ctctl flush" "$T/pty.out" >/dev/null 2>&1
+tr '\r' '\n' <"$T/pty.out" | grep -q "^flushing: [0-9]* of 20 entries" &&
+    grep -q "20 entries flushed" "$T/pty.out" && ok "flush on a terminal shows its progress" ||
+    fail "flush on a terminal: no progress line: $(cat -v "$T/pty.out")"
+check "flush off a terminal prints no progress" 0 "^0 entries flushed\.$" ctctl flush
 check "status" 0 "Entries: 0 /" ctctl status
 check "stats" 0 "cpu=0" ctctl stats
 check "expect list" 0 "0 expectations listed" ctctl expect list
