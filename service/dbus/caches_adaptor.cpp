@@ -115,13 +115,15 @@ private:
         ctx_.serve(getObject(), std::move(result), "Caches.Commit", [&](const CallPtr<Report>& call) {
             Which w = decodeWhich(which, true, true);
             return control(options, which, [this, call, w] {
-                if (w.expectations) {
-                    call->reply(reportOf({}));
-                    return;
-                }
-                rt_.commit([call](ctd::Result<sync::CommitReport> r) {
+                auto answer = [call](ctd::Result<sync::CommitReport> r) {
                     r ? call->reply(reportOf(*r)) : call->fail(r.error());
-                });
+                };
+                if (!w.expectations)
+                    rt_.commit(answer);
+                else if (rt_.engine().settings().expectationSync)
+                    rt_.commitExpectations(answer);
+                else
+                    call->reply(reportOf({})); // nothing to commit, as conntrackd
             });
         });
     }
@@ -131,12 +133,10 @@ private:
         ctx_.serve(getObject(), std::move(result), "Caches.Flush", [&](const CallPtr<>& call) {
             Which w = decodeWhich(which, true, false);
             return control(options, which, [this, call, w] {
-                if (!w.expectations) {
-                    if (w.internal)
-                        rt_.flushCache(false);
-                    if (w.external)
-                        rt_.flushCache(true);
-                }
+                if (w.internal)
+                    rt_.flushCache(false, w.expectations);
+                if (w.external)
+                    rt_.flushCache(true, w.expectations);
                 call->reply();
             });
         });
@@ -199,11 +199,20 @@ private:
                         call->fail(r.error());
                         return;
                     }
-                    rt_.flushCache(true);
-                    (void)rt_.resyncFromKernel();
-                    rt_.sendBulk();
-                    setRole(role);
-                    call->reply(reportOf(*r));
+                    auto finish = [this, call, role, report = reportOf(*r)] {
+                        rt_.flushCache(true);
+                        rt_.flushCache(true, true);
+                        (void)rt_.resyncFromKernel();
+                        rt_.sendBulk();
+                        setRole(role);
+                        call->reply(report);
+                    };
+                    if (!rt_.engine().settings().expectationSync) {
+                        finish();
+                        return;
+                    }
+                    // Expectations after their masters, which the commit just created.
+                    rt_.commitExpectations([finish](ctd::Result<sync::CommitReport>) { finish(); });
                 });
             });
         });
@@ -233,19 +242,23 @@ private:
             return Authorized{"read-table", which, interactive, [this, call, out, dump, w, nothing]() mutable {
                 std::vector<std::string> chunks;
                 uint64_t count = 0;
-                if (!w.expectations) {
-                    const sync::SyncCache& cache =
-                        w.internal ? rt_.engine().internalCache() : rt_.engine().externalCache();
-                    dump.nowMs = sync::SyncRuntime::nowMs();
-                    TextBuffer buffer;
-                    auto n = sync::dumpCache(cache, dump, buffer, [&](TextBuffer& b) {
-                        if (!nothing)
-                            chunks.push_back(b.str());
-                        b.clear();
-                        return true;
-                    });
-                    count = n ? *n : 0;
-                }
+                dump.nowMs = sync::SyncRuntime::nowMs();
+                TextBuffer buffer;
+                auto keep = [&](TextBuffer& b) {
+                    if (!nothing)
+                        chunks.push_back(b.str());
+                    b.clear();
+                    return true;
+                };
+                const sync::SyncEngine& engine = rt_.engine();
+                ctd::Result<uint64_t> n =
+                    w.expectations
+                        ? sync::dumpExpectationCache(w.internal ? engine.internalExpectations()
+                                                                : engine.externalExpectations(),
+                                                     dump, buffer, keep)
+                        : sync::dumpCache(w.internal ? engine.internalCache() : engine.externalCache(), dump,
+                                          buffer, keep);
+                count = n ? *n : 0;
                 std::make_shared<ChunkWriter>(std::move(chunks), out, call, count)->run();
             }};
         });

@@ -70,7 +70,8 @@ Result<void> SyncRuntime::open()
             return makeError(socket.error().code, "event socket: " + socket.error().message);
         eventSocket_ = std::move(*socket);
         listener_ = std::make_unique<nl::EventListener>(*eventSocket_);
-        if (auto r = listener_->subscribe(nl::CtAll); !r)
+        const uint32_t groups = nl::CtAll | (setup.settings.expectationSync ? uint32_t{nl::ExpAll} : 0u);
+        if (auto r = listener_->subscribe(groups); !r)
             return makeError(r.error().code, "conntrack events: " + r.error().message);
     }
     auto socket = nl::MnlSocket::open();
@@ -78,7 +79,8 @@ Result<void> SyncRuntime::open()
         return makeError(socket.error().code, "table socket: " + socket.error().message);
     tableSocket_ = std::move(*socket);
     table_ = std::make_unique<nl::ConntrackTable>(*tableSocket_);
-    kernel_ = std::make_unique<NetlinkKernelPort>(*table_);
+    expectations_ = std::make_unique<nl::ExpectationTable>(*tableSocket_);
+    kernel_ = std::make_unique<NetlinkKernelPort>(*table_, expectations_.get());
 
     std::vector<std::unique_ptr<Link>> links;
     for (size_t i = 0; i < setup.links.size(); ++i) {
@@ -162,6 +164,11 @@ int SyncRuntime::onLinkState(sd_event_source*, int, uint32_t, void* self)
 
 void SyncRuntime::conntrackEvent(EventType type, const Entry& entry) { engine_->kernelEvent(type, entry, nowMs()); }
 
+void SyncRuntime::expectationEvent(EventType type, const Expectation& x)
+{
+    engine_->kernelExpectationEvent(type, x, nowMs());
+}
+
 void SyncRuntime::eventsLost(uint64_t)
 {
     // NetlinkOverrunResync: the table is read again after a pause, so a burst that
@@ -236,22 +243,30 @@ void SyncRuntime::sendBulk()
     engine_->flush(nowMs());
 }
 
-void SyncRuntime::flushCache(bool external)
+void SyncRuntime::flushCache(bool external, bool expectations)
 {
+    if (expectations) {
+        if (external)
+            engine_->flushExternalExpectations();
+        else
+            engine_->flushInternalExpectations();
+        return;
+    }
     if (external)
         engine_->flushExternal();
     else
         engine_->flushInternal();
 }
 
-void SyncRuntime::runOnWorker(std::function<void(nl::ConntrackTable&)> body, std::function<void()> done)
+void SyncRuntime::runOnWorker(WorkerBody body, std::function<void()> done)
 {
     workerFinished_ = std::move(done);
     worker_ = std::thread([this, body = std::move(body)] {
         auto socket = nl::MnlSocket::open();
         if (socket) {
             nl::ConntrackTable table(**socket);
-            body(table);
+            nl::ExpectationTable expectations(**socket);
+            body(table, expectations);
         } else {
             workerError_ = socket.error();
         }
@@ -284,9 +299,31 @@ void SyncRuntime::commit(CommitDone done)
     auto result = std::make_shared<std::optional<Result<CommitReport>>>();
     workerError_.reset();
     runOnWorker(
-        [entries, result](nl::ConntrackTable& table) {
+        [entries, result](nl::ConntrackTable& table, nl::ExpectationTable&) {
             NetlinkKernelPort port(table);
             result->emplace(port.commit(*entries));
+        },
+        [this, result, done = std::move(done)] {
+            if (!result->has_value())
+                done(workerError_.value_or(makeError(EIO, "commit did not run")));
+            else
+                done(std::move(**result));
+        });
+}
+
+void SyncRuntime::commitExpectations(CommitDone done)
+{
+    if (busy()) {
+        done(makeError(EBUSY, "a commit or timer reset is already running"));
+        return;
+    }
+    auto xs = std::make_shared<std::vector<Expectation>>(engine_->expectationsToCommit(nowMs()));
+    auto result = std::make_shared<std::optional<Result<CommitReport>>>();
+    workerError_.reset();
+    runOnWorker(
+        [xs, result](nl::ConntrackTable& table, nl::ExpectationTable& expectations) {
+            NetlinkKernelPort port(table, &expectations);
+            result->emplace(port.commitExpectations(*xs));
         },
         [this, result, done = std::move(done)] {
             if (!result->has_value())
@@ -306,7 +343,7 @@ void SyncRuntime::resetKernelTimers(CountDone done)
     auto result = std::make_shared<std::optional<Result<uint64_t>>>();
     workerError_.reset();
     runOnWorker(
-        [seconds, result](nl::ConntrackTable& table) {
+        [seconds, result](nl::ConntrackTable& table, nl::ExpectationTable&) {
             NetlinkKernelPort port(table);
             result->emplace(port.resetTimers(seconds));
         },

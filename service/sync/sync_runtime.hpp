@@ -6,6 +6,7 @@
 
 #include "netlink/conntrack_table.hpp"
 #include "netlink/event_listener.hpp"
+#include "netlink/expectation_table.hpp"
 #include "netlink/socket.hpp"
 #include "result.hpp"
 #include "sync/config/sync_config.hpp"
@@ -41,12 +42,14 @@ public:
     using CountDone = std::function<void(Result<uint64_t>)>;
     // conntrackd -c: the external cache into the kernel; done runs on the loop.
     void commit(CommitDone done);
+    // conntrackd -c expect: the external expectations into the kernel.
+    void commitExpectations(CommitDone done);
     // conntrackd -t
     void resetKernelTimers(CountDone done);
     Result<void> resyncFromKernel();
     void requestResync();
     void sendBulk();
-    void flushCache(bool external);
+    void flushCache(bool external, bool expectations = false);
     bool busy() const { return worker_.joinable(); }
     uint64_t eventLoss() const { return listener_ ? listener_->lossCount() : 0; }
     uint64_t eventBufferSize() const { return eventSocket_ ? eventSocket_->receiveBufferSize() : 0; }
@@ -58,8 +61,10 @@ private:
     SyncRuntime(sd_event* loop, SyncConfig config);
     Result<void> open();
     void conntrackEvent(EventType type, const Entry& entry) override;
+    void expectationEvent(EventType type, const Expectation& x) override;
     void eventsLost(uint64_t lossCount) override;
-    void runOnWorker(std::function<void(nl::ConntrackTable&)> body, std::function<void()> done);
+    using WorkerBody = std::function<void(nl::ConntrackTable&, nl::ExpectationTable&)>;
+    void runOnWorker(WorkerBody body, std::function<void()> done);
     static int onEvents(sd_event_source*, int, uint32_t, void* self);
     static int onLink(sd_event_source*, int, uint32_t, void* self);
     static int onTick(sd_event_source*, uint64_t, void* self);
@@ -74,6 +79,7 @@ private:
     std::unique_ptr<nl::MnlSocket> tableSocket_;
     std::unique_ptr<nl::EventListener> listener_;
     std::unique_ptr<nl::ConntrackTable> table_;
+    std::unique_ptr<nl::ExpectationTable> expectations_;
     std::unique_ptr<NetlinkKernelPort> kernel_;
     std::unique_ptr<SyncEngine> engine_;
     std::unique_ptr<LinkWatcher> watcher_;

@@ -184,8 +184,22 @@ Result<Statistics> collectStatistics(SyncRuntime& rt, const std::string& categor
         out.emplace_back("items", std::move(lines));
     } else if (category == "queue")
         queues(out, e);
-    else if (category == "expect")
-        ; // expectation caches are not synced yet: conntrackd prints nothing then either
+    else if (category == "expect") {
+        // conntrackd prints nothing without ExpectationSync.
+        if (!e.settings().expectationSync)
+            return out;
+        for (const ExpectationCache* cache : {&e.internalExpectations(), &e.externalExpectations()}) {
+            const std::string p = cache->name() + ".";
+            const CacheCounters& c = cache->counters();
+            put(out, p + "active", cache->size());
+            put(out, p + "created", c.added);
+            put(out, p + "created_failed", c.refusedFull);
+            put(out, p + "updated", c.updated);
+            put(out, p + "updated_failed", 0);
+            put(out, p + "destroyed", c.deleted);
+            put(out, p + "destroyed_failed", c.deleteMissing);
+        }
+    }
     else
         return makeError(EINVAL, "unknown statistics category '" + category + "'");
     ftfw(out, e);

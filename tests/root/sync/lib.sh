@@ -43,8 +43,9 @@
 #   node_log NAME                          path of the node's log (printed on failure)
 # Per-node state: SYNC_NODE_{NS,IMPL,MODE,CHANNEL,DIR,CONF,PID,IF,ADDR,PEER,ADDR6,PEER6}[NAME].
 # Knobs (environment, read by node_start): SYNC_PORT (3780), SYNC_MCAST_GROUP (225.0.0.50),
-# SYNC_MCAST_PORT (3780), SYNC_SOCKET_BUFFER (1249280), SYNC_MODE_OPTIONS and
-# SYNC_GENERAL_OPTIONS (extra config lines for the Mode / General sections).
+# SYNC_MCAST_PORT (3780), SYNC_SOCKET_BUFFER (1249280), SYNC_MODE_OPTIONS,
+# SYNC_GENERAL_OPTIONS and SYNC_OPTIONS (extra config lines for the Mode / General / Sync
+# Options sections).
 #
 # Cleanup: lib.sh of tests/root is sourced: its trap (EXIT INT TERM) kills every daemon
 # started here (by saved pid, never by name: other tests may run conntrackd at the same
@@ -360,6 +361,7 @@ conntrackd_render_conf() {
     text=${text//@LOCKFILE@/$d/lock}
     text=${text//@UNIX_PATH@/$d/ctl}
     text=${text//@GENERAL_OPTIONS@/${SYNC_GENERAL_OPTIONS:-}}
+    text=${text//@SYNC_OPTIONS@/${SYNC_OPTIONS:-}}
     printf '%s\n' "$text" >"$d/conntrackd.conf"
     SYNC_NODE_CONF[$name]="$d/conntrackd.conf"
 }

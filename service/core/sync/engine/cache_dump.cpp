@@ -71,4 +71,49 @@ Result<uint64_t> dumpCache(const SyncCache& cache, const CacheDumpOptions& o, Te
     return written;
 }
 
+Result<uint64_t> dumpExpectationCache(const ExpectationCache& cache, const CacheDumpOptions& o, TextBuffer& out,
+                                      const std::function<bool(TextBuffer&)>& flush)
+{
+    const bool conntrackd = o.style == CacheDumpOptions::Style::Conntrackd;
+    FormatOptions spec = o.format;
+    if (conntrackd)
+        spec = FormatOptions{};
+    else if (o.style == CacheDumpOptions::Style::ConntrackdXml) {
+        spec = FormatOptions{};
+        spec.kind = OutputKind::Xml;
+    }
+    Formatter formatter(spec, o.style == CacheDumpOptions::Style::ConntrackdXml ? Command::Update : Command::List, out);
+    if (o.style == CacheDumpOptions::Style::Formatted)
+        formatter.begin();
+    uint64_t written = 0;
+    bool stopped = false;
+    cache.forEach([&](const ExpectationObject& obj) {
+        if (stopped)
+            return;
+        if (conntrackd) {
+            // conntrackd's line, like its connections: no timeout.
+            Expectation shown = obj.expectation;
+            shown.timeout.reset();
+            formatter.expectation(shown);
+        } else {
+            formatter.expectation(obj.expectation);
+        }
+        if (conntrackd) {
+            if (out.last() == '\n')
+                out.dropLast(1);
+            out.append(" [active since ");
+            out.appendDecimal(o.nowMs > obj.createdMs ? (o.nowMs - obj.createdMs) / 1000 : 0);
+            out.append("s]\n");
+        }
+        ++written;
+        if (out.wantsFlush() && !flush(out))
+            stopped = true;
+    });
+    if (o.style == CacheDumpOptions::Style::Formatted && !stopped)
+        formatter.end();
+    if (!stopped)
+        flush(out);
+    return written;
+}
+
 } // namespace ctd::sync

@@ -8,6 +8,7 @@
 #include "format/formatter.hpp"
 #include "format/text_buffer.hpp"
 #include "result.hpp"
+#include "expectation_cache.hpp"
 #include "sync_cache.hpp"
 
 #include <cstdint>
@@ -28,5 +29,9 @@ struct CacheDumpOptions {
 // false to stop: the reader went away). Returns the number of entries written.
 Result<uint64_t> dumpCache(const SyncCache& cache, const CacheDumpOptions& options, TextBuffer& out,
                            const std::function<bool(TextBuffer&)>& flush);
+
+// The same for an expectation cache (conntrackd -i expect / -e expect).
+Result<uint64_t> dumpExpectationCache(const ExpectationCache& cache, const CacheDumpOptions& options,
+                                      TextBuffer& out, const std::function<bool(TextBuffer&)>& flush);
 
 } // namespace ctd::sync

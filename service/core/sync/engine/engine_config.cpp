@@ -111,6 +111,9 @@ EngineSetup engineSetupFrom(const SyncConfig& config)
     s.purgeTimeoutSec = sync.purgeTimeout;
     s.commit.commitTimeout = sync.commitTimeout.value_or(0);
     s.commit.tcpWindowTracking = sync.tcpWindowTracking;
+    s.expectationSync = sync.expectationSync != ExpectationSync::Off;
+    if (sync.expectationSync == ExpectationSync::Listed)
+        s.expectationHelpers = sync.expectationHelpers;
     if (config.general.filter.present) {
         EventFilter filter = config.general.filter;
         s.accept = [filter](const Entry& e) { return filterAccepts(filter, e); };

@@ -30,6 +30,11 @@ public:
     virtual Result<void> inject(EventType type, const Entry& entry) = 0;
     // conntrackd -t: every entry's timeout set to seconds; returns how many were changed.
     virtual Result<uint64_t> resetTimers(uint32_t seconds) = 0;
+
+    // Expectation sync (Options { ExpectationSync }): the same for the expectation table.
+    virtual Result<void> dumpExpectations(const std::function<void(const Expectation&)>& sink) = 0;
+    virtual Result<CommitReport> commitExpectations(const std::vector<Expectation>& expectations) = 0;
+    virtual Result<void> injectExpectation(EventType type, const Expectation& x) = 0;
 };
 
 } // namespace ctd::sync

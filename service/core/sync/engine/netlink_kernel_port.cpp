@@ -68,4 +68,55 @@ Result<uint64_t> NetlinkKernelPort::resetTimers(uint32_t seconds)
     return r->done;
 }
 
+Result<void> NetlinkKernelPort::dumpExpectations(const std::function<void(const Expectation&)>& sink)
+{
+    if (!expectations_)
+        return makeError(ENOTSUP, "expectation table not opened");
+    auto r = expectations_->dump(0, [&](const Expectation& x) {
+        sink(x);
+        return true;
+    });
+    if (!r)
+        return r.error();
+    return Ok{};
+}
+
+Result<CommitReport> NetlinkKernelPort::commitExpectations(const std::vector<Expectation>& xs)
+{
+    if (!expectations_)
+        return makeError(ENOTSUP, "expectation table not opened");
+    // One at a time: expectations are few (one per helper session), and each needs its
+    // master committed first, which a failure here names.
+    CommitReport report;
+    for (const Expectation& x : xs) {
+        auto r = expectations_->create(x);
+        if (r)
+            ++report.created;
+        else if (r.error().code == EEXIST)
+            ++report.existed;
+        else {
+            ++report.failed;
+            if (!report.firstError)
+                report.firstError = r.error();
+        }
+    }
+    return report;
+}
+
+Result<void> NetlinkKernelPort::injectExpectation(EventType type, const Expectation& x)
+{
+    if (!expectations_)
+        return makeError(ENOTSUP, "expectation table not opened");
+    if (type == EventType::Destroy) {
+        auto r = expectations_->remove(x);
+        if (!r && r.error().code != ENOENT)
+            return r.error();
+        return Ok{};
+    }
+    auto r = expectations_->create(x);
+    if (!r && r.error().code != EEXIST)
+        return r.error();
+    return Ok{};
+}
+
 } // namespace ctd::sync

@@ -48,6 +48,7 @@ const char* modeName(SyncMode mode)
 SyncEngine::SyncEngine(EngineSettings settings, std::vector<std::unique_ptr<Link>> channels, KernelPort& kernel)
     : settings_(std::move(settings)), channels_(std::move(channels)), up_(channels_.size(), true), kernel_(kernel),
       internal_("internal", settings_.cacheLimit), external_("external", settings_.cacheLimit),
+      internalExp_("internal", settings_.cacheLimit), externalExp_("external", settings_.cacheLimit),
       // conntrackd starts its sequence at the current time, so a restarted node does not
       // reuse the numbers of its previous life; the 64-bit counter orders the resend queue.
       nextSeq_((uint64_t{1} << 32) + static_cast<uint32_t>(std::time(nullptr))),
@@ -108,6 +109,32 @@ void SyncEngine::kernelEvent(EventType type, const Entry& entry, uint64_t nowMs)
     enqueueObject(key, *obj);
 }
 
+void SyncEngine::kernelExpectationEvent(EventType type, const Expectation& x, uint64_t nowMs)
+{
+    if (!settings_.expectationSync)
+        return;
+    ++counters_.expectationEvents;
+    const auto& helpers = settings_.expectationHelpers;
+    if (!helpers.empty() && std::find(helpers.begin(), helpers.end(), x.helper.value_or("")) == helpers.end()) {
+        ++counters_.expectationsFiltered;
+        return;
+    }
+    Packet p;
+    p.expectation = x;
+    if (type == EventType::Destroy) {
+        internalExp_.erase(expectationKeyOf(x));
+        p.kind = PacketKind::ExpDelete;
+    } else {
+        const bool known = internalExp_.find(expectationKeyOf(x)) != nullptr;
+        if (!internalExp_.upsert(x, nowMs))
+            return;
+        p.kind = known ? PacketKind::ExpUpdate : PacketKind::ExpNew;
+    }
+    // Expectations are few and short-lived: sent as they come, resent from the resend
+    // queue like control messages, not coalesced like connections.
+    enqueueMessage(std::move(p));
+}
+
 Result<void> SyncEngine::resyncFromKernel(uint64_t nowMs, bool counted)
 {
     if (counted)
@@ -134,6 +161,12 @@ Result<void> SyncEngine::resyncFromKernel(uint64_t nowMs, bool counted)
     });
     if (!dumped)
         return dumped.error();
+    if (settings_.expectationSync) {
+        internalExp_.clear();
+        auto exps = kernel_.dumpExpectations([&](const Expectation& x) { internalExp_.upsert(x, nowMs); });
+        if (!exps)
+            return exps.error();
+    }
     // Entries the kernel no longer has died while we were not listening.
     std::vector<CacheKey> gone;
     internal_.forEach([&](const CacheKey& key, const CacheObject& obj) {
@@ -208,6 +241,12 @@ void SyncEngine::enqueueWholeInternal()
     });
     for (const CacheKey& key : keys)
         enqueueObject(key, *internal_.find(key));
+    internalExp_.forEach([&](const ExpectationObject& o) {
+        Packet p;
+        p.kind = PacketKind::ExpNew;
+        p.expectation = o.expectation;
+        enqueueMessage(std::move(p));
+    });
 }
 
 Packet SyncEngine::buildObjectPacket(const CacheObject& obj) const
@@ -561,8 +600,29 @@ void SyncEngine::applyReceived(const Packet& packet, uint64_t nowMs)
         if (!external_.erase(cacheKeyOf(packet.entry)))
             ++external_.counters().deleteMissing;
         return;
-    default:
-        return; // expectations: not synced by this engine yet
+    case PacketKind::ExpNew:
+    case PacketKind::ExpUpdate:
+        if (!settings_.expectationSync)
+            return; // conntrackd without ExpectationSync ignores them too
+        if (settings_.externalCacheDisabled) {
+            if (!kernel_.injectExpectation(EventType::New, packet.expectation))
+                ++counters_.injectFailures;
+            return;
+        }
+        externalExp_.upsert(packet.expectation, nowMs);
+        return;
+    case PacketKind::ExpDelete:
+        if (!settings_.expectationSync)
+            return;
+        if (settings_.externalCacheDisabled) {
+            if (!kernel_.injectExpectation(EventType::Destroy, packet.expectation))
+                ++counters_.injectFailures;
+            return;
+        }
+        externalExp_.erase(expectationKeyOf(packet.expectation));
+        return;
+    case PacketKind::Control:
+        return;
     }
 }
 
@@ -640,6 +700,22 @@ std::vector<Entry> SyncEngine::entriesToCommit(uint64_t nowMs)
     // An expected connection can only be created once its master exists.
     std::stable_partition(entries.begin(), entries.end(), [](const Entry& e) { return !e.master; });
     return entries;
+}
+
+std::vector<Expectation> SyncEngine::expectationsToCommit(uint64_t nowMs) const
+{
+    std::vector<Expectation> out;
+    externalExp_.forEach([&](const ExpectationObject& o) {
+        Expectation x = o.expectation;
+        const uint64_t age = nowMs > o.lastUpdateMs ? (nowMs - o.lastUpdateMs) / 1000 : 0;
+        if (settings_.commit.commitTimeout > 0)
+            x.timeout = settings_.commit.commitTimeout;
+        else if (x.timeout)
+            x.timeout = static_cast<uint32_t>(*x.timeout > age ? *x.timeout - age : 60);
+        x.id.reset();
+        out.push_back(std::move(x));
+    });
+    return out;
 }
 
 void SyncEngine::flushInternal() { internal_.clear(); }

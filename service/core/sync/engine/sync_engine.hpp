@@ -17,6 +17,7 @@
 #include "link.hpp"
 #include "sync/config/sync_config.hpp"
 #include "commit_prep.hpp"
+#include "expectation_cache.hpp"
 #include "kernel_port.hpp"
 #include "packet.hpp"
 #include "sync_cache.hpp"
@@ -46,6 +47,10 @@ struct EngineSettings {
     uint32_t cacheTimeoutSec = 180; // ALARM CacheTimeout
     uint32_t purgeTimeoutSec = 60; // PurgeTimeout: conntrackd -t
     CommitSettings commit;
+    // Options { ExpectationSync on|{ helpers }}: expectations are synced too; an empty
+    // list means every helper.
+    bool expectationSync = false;
+    std::vector<std::string> expectationHelpers;
     // General Filter From Userspace: true = this entry is synced.
     std::function<bool(const Entry&)> accept;
 };
@@ -87,6 +92,8 @@ struct EngineCounters {
     // counters of the flows destroyed here (conntrackd's "traffic processed")
     uint64_t trafficBytes = 0;
     uint64_t trafficPackets = 0;
+    uint64_t expectationEvents = 0;
+    uint64_t expectationsFiltered = 0;
 };
 
 class SyncEngine {
@@ -97,6 +104,7 @@ public:
 
     // --- intake -----------------------------------------------------------------
     void kernelEvent(EventType type, const Entry& entry, uint64_t nowMs);
+    void kernelExpectationEvent(EventType type, const Expectation& x, uint64_t nowMs);
     // Replaces the internal cache with the kernel's table (NetlinkOverrunResync, start).
     // counted: false for the first read at start (conntrackd does not count it either).
     Result<void> resyncFromKernel(uint64_t nowMs, bool counted = true);
@@ -114,6 +122,10 @@ public:
     Result<CommitReport> commitExternal(uint64_t nowMs);
     // What commitExternal would send, for a caller that sends it off the loop.
     std::vector<Entry> entriesToCommit(uint64_t nowMs);
+    // conntrackd -c expect: the external expectations, timeouts less the time they waited.
+    std::vector<Expectation> expectationsToCommit(uint64_t nowMs) const;
+    void flushInternalExpectations() { internalExp_.clear(); }
+    void flushExternalExpectations() { externalExp_.clear(); }
     void flushInternal();
     void flushExternal();
     void requestResync(); // ask the peer for its whole internal cache
@@ -133,6 +145,8 @@ public:
     // --- state ------------------------------------------------------------------
     const SyncCache& internalCache() const { return internal_; }
     const SyncCache& externalCache() const { return external_; }
+    const ExpectationCache& internalExpectations() const { return internalExp_; }
+    const ExpectationCache& externalExpectations() const { return externalExp_; }
     const EngineCounters& counters() const { return counters_; }
     size_t resendQueueLength() const { return resend_.size(); }
     size_t txQueueLength() const { return tx_.size(); }
@@ -180,6 +194,8 @@ private:
     KernelPort& kernel_;
     SyncCache internal_;
     SyncCache external_;
+    ExpectationCache internalExp_;
+    ExpectationCache externalExp_;
     EngineCounters counters_;
 
     std::deque<TxItem> tx_;

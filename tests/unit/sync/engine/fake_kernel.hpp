@@ -36,6 +36,28 @@ public:
         timersResetTo = seconds;
         return uint64_t{table.size()};
     }
+
+    std::vector<Expectation> expectations;
+    std::vector<Expectation> committedExpectations;
+    std::vector<std::pair<EventType, Expectation>> injectedExpectations;
+    Result<void> dumpExpectations(const std::function<void(const Expectation&)>& sink) override
+    {
+        for (const Expectation& x : expectations)
+            sink(x);
+        return Ok{};
+    }
+    Result<CommitReport> commitExpectations(const std::vector<Expectation>& xs) override
+    {
+        committedExpectations.insert(committedExpectations.end(), xs.begin(), xs.end());
+        CommitReport r;
+        r.created = xs.size();
+        return r;
+    }
+    Result<void> injectExpectation(EventType type, const Expectation& x) override
+    {
+        injectedExpectations.emplace_back(type, x);
+        return Ok{};
+    }
 };
 
 } // namespace ctd::sync::test

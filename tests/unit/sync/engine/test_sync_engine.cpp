@@ -382,3 +382,70 @@ TEST(SyncEngine, FailoverMovesTrafficToTheNextLink)
 
 } // namespace
 } // namespace ctd::sync
+
+namespace ctd::sync {
+namespace {
+
+Expectation ftpExpectation(uint16_t port, const char* helper = "ftp")
+{
+    Expectation x;
+    x.family = AF_INET;
+    x.master = tcpEntry(1, 3).orig;
+    x.tuple = x.master;
+    std::swap(x.tuple.src, x.tuple.dst);
+    x.tuple.sport = 0;
+    x.tuple.dport = port;
+    x.mask.src.family = x.mask.dst.family = AF_INET;
+    x.mask.dport = 0xffff;
+    x.timeout = 200;
+    x.helper = helper;
+    return x;
+}
+
+TEST(SyncEngineExpectations, ReplicatedWhenConfiguredAndFilteredByHelper)
+{
+    EngineSettings s;
+    s.expectationSync = true;
+    s.expectationHelpers = {"ftp"};
+    Pair p(SyncMode::Ftfw, s);
+    p.wire->lossToB = 0.3;
+    for (uint16_t port = 50000; port < 50100; ++port)
+        p.a->kernelExpectationEvent(EventType::New, ftpExpectation(port), p.now);
+    p.a->kernelExpectationEvent(EventType::New, ftpExpectation(6000, "sip"), p.now);
+    p.pump(10);
+    p.wire->lossToB = 0;
+    p.pump(2);
+    EXPECT_EQ(p.b->externalExpectations().size(), 100u) << "lost ones resent, the sip one filtered";
+    EXPECT_EQ(p.a->counters().expectationsFiltered, 1u);
+    p.a->kernelExpectationEvent(EventType::Destroy, ftpExpectation(50000), p.now);
+    p.pump();
+    EXPECT_EQ(p.b->externalExpectations().size(), 99u);
+    p.now += 50000;
+    auto xs = p.b->expectationsToCommit(p.now);
+    ASSERT_EQ(xs.size(), 99u);
+    EXPECT_LE(*xs[0].timeout, 150u) << "the time spent in the cache is taken off";
+}
+
+TEST(SyncEngineExpectations, IgnoredWithoutExpectationSync)
+{
+    Pair p(SyncMode::Notrack);
+    p.a->kernelExpectationEvent(EventType::New, ftpExpectation(50000), p.now);
+    p.pump();
+    EXPECT_EQ(p.a->internalExpectations().size(), 0u);
+    EXPECT_EQ(p.b->externalExpectations().size(), 0u);
+}
+
+TEST(SyncEngineExpectations, RestartedPeerGetsThemWithTheBulk)
+{
+    EngineSettings s;
+    s.expectationSync = true;
+    Pair p(SyncMode::Ftfw, s);
+    p.a->kernelExpectationEvent(EventType::New, ftpExpectation(50000), p.now);
+    p.pump(2);
+    p.restartB(s);
+    p.pump(3);
+    EXPECT_EQ(p.b->externalExpectations().size(), 1u);
+}
+
+} // namespace
+} // namespace ctd::sync
