@@ -98,11 +98,13 @@ wait_gone "$pid3" 5 && ok "ctd exited after root's Stop" || fail "ctd still runn
 rm -f "$T/services/$NAME.service"
 busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus ReloadConfig >/dev/null
 # A configuration with a Sync section keeps ctd running past the idle timeout.
-printf 'General {\n}\nSync {\n\tMode FTFW {\n\t}\n}\n' >"$T/sync.conf"
+# (A real one: ctd starts the engine, with a UDP link on loopback in this namespace.)
+printf 'General {\n}\nSync {\n\tMode FTFW {\n\t}\n\tUDP {\n\t\tIPv4_address 127.0.0.1\n\t\tIPv4_Destination_Address 127.0.0.2\n\t\tPort 3780\n\t}\n}\n' >"$T/sync.conf"
 "$CTD" --config "$T/sync.conf" --idle-timeout 1 2>"$T/sync.log" &
 CTD_PID=$!
 sleep 2.5
 kill -0 "$CTD_PID" 2>/dev/null && ok "no idle exit with a sync configuration" || fail "idle exit despite Sync ($(cat "$T/sync.log"))"
+grep -q "sync engine: FTFW, 1 link" "$T/sync.log" && ok "the sync engine runs" || fail "no sync engine ($(cat "$T/sync.log"))"
 kill -TERM "$CTD_PID"; wait "$CTD_PID"; CTD_PID=
 python3 - "$T/notify.sock" >"$T/notify.log" <<'PY' &
 import socket, sys
