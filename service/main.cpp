@@ -164,13 +164,10 @@ int main(int argc, char** argv)
         return 1;
     }
     const bool sync = parsed && parsed->role == ctd::sync::Role::Sync;
-    if (parsed && parsed->role == ctd::sync::Role::Stats) {
-        ctd::log::error(config + ": Stats mode (flow logging) is not implemented by ctd yet");
-        return 1;
-    }
+    const bool stats = parsed && parsed->role == ctd::sync::Role::Stats;
     if (checkOnly) {
         std::printf("%s: configuration is valid (%s)\n", config.c_str(),
-                    sync ? ctd::sync::modeName(parsed->sync.mode) : "table only");
+                    sync ? ctd::sync::modeName(parsed->sync.mode) : stats ? "Stats: flow logging" : "table only");
         return 0;
     }
     if (!config.empty())
@@ -178,7 +175,7 @@ int main(int argc, char** argv)
     // The core's backends, with every netlink socket open before READY=1. Without them
     // (no nf_conntrack, no CAP_NET_ADMIN) ctd still serves the bus, and every table call
     // answers with the reason.
-    auto makeBackends = [config, sync, parsed, coreOptions](ctd::dbus::EventLoop& loop) {
+    auto makeBackends = [config, sync, stats, parsed, coreOptions](ctd::dbus::EventLoop& loop) {
         ctd::dbus::ServiceBackends backends;
         if (auto core = ctd::dbus::makeCoreBackends(loop, coreOptions)) {
             backends.table = std::move(core->table);
@@ -204,7 +201,21 @@ int main(int argc, char** argv)
                                " entries in the internal cache");
             }
         }
-        backends.syncConfigured = [sync] { return sync; };
+        if (stats) {
+            auto flows = ctd::sync::FlowLogger::start(loop.get(), *parsed);
+            if (!flows)
+                backends.fatal = "Stats mode: " + flows.error().message;
+            else {
+                backends.flows = std::move(*flows);
+                backends.features.push_back("flow-log");
+                ctd::log::info("Stats mode: destroyed flows logged to " +
+                               (parsed->stats.logFile && *parsed->stats.logFile != ctd::sync::defaultStatsLogFile
+                                    ? *parsed->stats.logFile
+                                    : std::string("the journal (ctd-flows)")));
+            }
+        }
+        // Sync and Stats mode watch the kernel all the time: no idle exit.
+        backends.syncConfigured = [sync, stats] { return sync || stats; };
         // SIGHUP: the file is read and checked again. The engine's sockets, caches and
         // sequence numbers cannot be swapped under a running peer session, so a changed
         // file is reported (apply it with a restart, which the peer sees as a HELLO) and

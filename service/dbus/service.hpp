@@ -4,6 +4,7 @@
 
 #include "backends.hpp"
 #include "event_loop.hpp"
+#include "flow_logger.hpp"
 #include "sync_runtime.hpp"
 
 #include <chrono>
@@ -35,6 +36,8 @@ struct ServiceBackends {
     std::function<void()> reload;
     // The sync engine (Caches, Links/<n>) when the configuration has a Sync section.
     std::unique_ptr<sync::SyncRuntime> sync;
+    // conntrackd's Stats mode: destroyed flows logged (a Stats section).
+    std::unique_ptr<sync::FlowLogger> flows;
     // Set when the service must not start (a configured part failed); logged, exit 1.
     std::string fatal;
 };
