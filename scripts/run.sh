@@ -93,6 +93,8 @@ if [[ -x "$ctd" && -x "$ctctl" ]]; then
     # busctl then cannot read a peer's credentials (ENOMEDIUM).
     nsenter --net="/run/netns/$NS" env CTD="$ctd" CTCTL="$ctctl" CTD_SOURCE_ROOT="$top" CTD_BUS_NETNS=1 \
         bash "$top/scripts/demo-service.sh" || echo "(the service demo failed: exit $?)"
+    say "the sync engine: ctd and conntrackd 1.4.7 as a pair, both ways"
+    CTD="$ctd" CTCTL="$ctctl" bash "$top/scripts/demo-sync.sh" || echo "(the sync demo failed: exit $?)"
 else
     say "ctd or ctctl is not built (needs libsystemd and sdbus-c++): service demo skipped"
 fi

@@ -2,6 +2,7 @@
 
 #include "netlink/ctnl_constants.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -162,7 +163,13 @@ int SyncRuntime::onLinkState(sd_event_source*, int, uint32_t, void* self)
     return 0;
 }
 
-void SyncRuntime::conntrackEvent(EventType type, const Entry& entry) { engine_->kernelEvent(type, entry, nowMs()); }
+void SyncRuntime::conntrackEvent(EventType type, const Entry& entry)
+{
+    const uint32_t pid = listener_->lastPortId();
+    const bool ours = pid != 0 && (pid == tableSocket_->portId() || pid == commitPort_.load() ||
+                                   std::find(commitPorts_.begin(), commitPorts_.end(), pid) != commitPorts_.end());
+    engine_->kernelEvent(type, entry, nowMs(), !ours);
+}
 
 void SyncRuntime::expectationEvent(EventType type, const Expectation& x)
 {
@@ -264,6 +271,7 @@ void SyncRuntime::runOnWorker(WorkerBody body, std::function<void()> done)
     worker_ = std::thread([this, body = std::move(body)] {
         auto socket = nl::MnlSocket::open();
         if (socket) {
+            commitPort_.store((*socket)->portId());
             nl::ConntrackTable table(**socket);
             nl::ExpectationTable expectations(**socket);
             body(table, expectations);
@@ -282,6 +290,12 @@ int SyncRuntime::onWorkerDone(sd_event_source*, int fd, uint32_t, void* self)
     (void)!read(fd, &value, sizeof value);
     if (rt->worker_.joinable())
         rt->worker_.join();
+    // Its events may still be queued: the last few commit sockets' ids stay known.
+    if (uint32_t port = rt->commitPort_.exchange(0)) {
+        rt->commitPorts_.push_back(port);
+        if (rt->commitPorts_.size() > 4)
+            rt->commitPorts_.erase(rt->commitPorts_.begin());
+    }
     auto done = std::move(rt->workerFinished_);
     rt->workerFinished_ = nullptr;
     if (done)

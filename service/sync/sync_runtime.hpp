@@ -17,6 +17,7 @@
 
 #include <systemd/sd-event.h>
 
+#include <atomic>
 #include <functional>
 #include <optional>
 #include <memory>
@@ -93,6 +94,9 @@ private:
     std::optional<Error> workerError_;
     std::vector<void*> linkSources_;
     uint64_t ticks_ = 0;
+    // Port ids of the sockets that commit (the running worker's, and the last few).
+    std::atomic<uint32_t> commitPort_{0};
+    std::vector<uint32_t> commitPorts_;
     uint64_t startedMs_ = nowMs();
     // Called after a failover or a carrier change (the bus face emits PropertiesChanged).
 public:

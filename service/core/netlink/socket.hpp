@@ -81,6 +81,8 @@ public:
     Result<EventReceipt> receiveEvents(const MessageSink& sink, int timeoutMs) override;
     int fd() const override;
     uint64_t overruns() const override { return overruns_; }
+    // The netlink port id: the nlmsg_pid of the events this socket's changes cause.
+    uint32_t portId() const { return portId_; }
 
     size_t receiveBufferSize() const { return rcvbuf_; }
     size_t maxDatagram() const { return maxDatagram_; }

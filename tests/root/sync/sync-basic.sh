@@ -57,6 +57,11 @@ t0=$(sync_now)
 node_cmd b -c >/dev/null || fail "commit on B failed"
 wait_tables_equal "$SYNC_NS_A" "$SYNC_NS_B" 2 || fail "tables differ after commit"
 ctt_log "tables equal $(sync_elapsed "$t0") s after the commit"
+# What B committed is B's now, not news for A: no node echoes a commit back (A's external
+# cache stays empty), as conntrackd 1.4.7 does.
+sleep 0.5
+echoed=$(node_external_count a)
+((echoed == 0)) || fail "B's commit came back: A's external cache holds $echoed entries"
 
 # 4. Delete and update.
 t0=$(sync_now)

@@ -67,7 +67,7 @@ SyncEngine::SyncEngine(EngineSettings settings, std::vector<std::unique_ptr<Link
 
 // ---------------------------------------------------------------- kernel intake
 
-void SyncEngine::kernelEvent(EventType type, const Entry& entry, uint64_t nowMs)
+void SyncEngine::kernelEvent(EventType type, const Entry& entry, uint64_t nowMs, bool propagate)
 {
     ++counters_.eventsReceived;
     if (settings_.accept && !settings_.accept(entry)) {
@@ -82,10 +82,22 @@ void SyncEngine::kernelEvent(EventType type, const Entry& entry, uint64_t nowMs)
             }
     }
     if (settings_.internalCacheDisabled) {
-        enqueueMessage(dataPacket(kindOf(type), entry));
+        if (propagate)
+            enqueueMessage(dataPacket(kindOf(type), entry));
         return;
     }
     const CacheKey key = cacheKeyOf(entry);
+    if (!propagate) {
+        // conntrackd does the same with its own commits: the entry is this node's now
+        // (it will send it when it is primary and asked), but echoing it would fill the
+        // peer's external cache with copies of its own connections.
+        if (type == EventType::Destroy)
+            internal_.erase(key);
+        else if (CacheObject* obj = nullptr; internal_.upsert(entry, nowMs, &obj) != SyncCache::Upsert::Refused &&
+                                             obj->state == ObjectState::New)
+            obj->state = ObjectState::Alive;
+        return;
+    }
     if (type == EventType::Destroy) {
         CacheObject* obj = internal_.find(key);
         if (!obj) {

@@ -103,7 +103,9 @@ public:
     const EngineSettings& settings() const { return settings_; }
 
     // --- intake -----------------------------------------------------------------
-    void kernelEvent(EventType type, const Entry& entry, uint64_t nowMs);
+    // propagate false: a change this node made itself (its own commit or injection of a
+    // peer's entries), cached but not sent back to the peer that it came from.
+    void kernelEvent(EventType type, const Entry& entry, uint64_t nowMs, bool propagate = true);
     void kernelExpectationEvent(EventType type, const Expectation& x, uint64_t nowMs);
     // Replaces the internal cache with the kernel's table (NetlinkOverrunResync, start).
     // counted: false for the first read at start (conntrackd does not count it either).

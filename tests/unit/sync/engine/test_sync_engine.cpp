@@ -449,3 +449,24 @@ TEST(SyncEngineExpectations, RestartedPeerGetsThemWithTheBulk)
 
 } // namespace
 } // namespace ctd::sync
+
+namespace ctd::sync {
+namespace {
+
+TEST(SyncEngine, OwnCommitsAreCachedButNotSentBack)
+{
+    Pair p(SyncMode::Ftfw);
+    p.pump(2);
+    const uint64_t sent = p.b->counters().msgSent;
+    p.b->kernelEvent(EventType::New, udpEntry(5), p.now, false);
+    p.pump();
+    EXPECT_EQ(p.b->internalCache().size(), 1u);
+    EXPECT_EQ(p.a->externalCache().size(), 0u) << "the peer's own connection is not echoed";
+    EXPECT_LE(p.b->counters().msgSent, sent + 2) << "only control messages";
+    p.b->sendBulk();
+    p.pump();
+    EXPECT_EQ(p.a->externalCache().size(), 1u) << "but it is this node's to send when asked";
+}
+
+} // namespace
+} // namespace ctd::sync
