@@ -135,15 +135,18 @@ BusMapping queryFor(const Request& r, bool interactive)
         d["table"] = sdbus::Variant(std::string("unconfirmed"));
     addFamily(r, d);
     addL4(r, d, true);
+    // A contiguous mask (also what -s ADDR/N gives) travels as a CIDR; any other netmask
+    // as src-mask/dst-mask beside the plain address.
     auto prefix = [&](bool set, const AddressArg& a, bool masked, const AddressArg& mask,
-                      const char* key) {
+                      const char* key, const char* maskKey) {
         if (!set)
             return;
         std::string text = addressText(a.addr);
         if (masked) {
             const int length = prefixLength(mask.addr, a.addr.family);
             if (length < 0) {
-                unsupported(m, "a non-contiguous --mask-src/--mask-dst");
+                d[key] = sdbus::Variant(text);
+                d[maskKey] = sdbus::Variant(addressText(mask.addr));
                 return;
             }
             // Appended piecewise: GCC 12 warns (-Wrestrict, a false positive) on "/" + to_string.
@@ -152,10 +155,10 @@ BusMapping queryFor(const Request& r, bool interactive)
         }
         d[key] = sdbus::Variant(text);
     };
-    prefix(r.has(opt::OrigSrc), r.src, r.has(opt::MaskSrc), r.maskSrc, "src");
-    prefix(r.has(opt::OrigDst), r.dst, r.has(opt::MaskDst), r.maskDst, "dst");
-    prefix(r.has(opt::ReplSrc), r.replySrc, false, r.maskSrc, "reply-src");
-    prefix(r.has(opt::ReplDst), r.replyDst, false, r.maskDst, "reply-dst");
+    prefix(r.has(opt::OrigSrc), r.src, r.has(opt::MaskSrc), r.maskSrc, "src", "src-mask");
+    prefix(r.has(opt::OrigDst), r.dst, r.has(opt::MaskDst), r.maskDst, "dst", "dst-mask");
+    prefix(r.has(opt::ReplSrc), r.replySrc, false, r.maskSrc, "reply-src", nullptr);
+    prefix(r.has(opt::ReplDst), r.replyDst, false, r.maskDst, "reply-dst", nullptr);
     addZones(r, d);
     if (r.command != Command::Update) {
         if (r.has(opt::Mark)) {
@@ -164,10 +167,13 @@ BusMapping queryFor(const Request& r, bool interactive)
                 d["mark-mask"] = sdbus::Variant(r.markMask);
         }
         if (r.has(opt::Status)) {
-            if (r.statusNegated)
-                unsupported(m, "negated status flags (!FLAG, UNREPLIED)");
-            else if (r.status)
+            // 1.4.7 lists what (status & mask) == set keeps, mask being the negated flags
+            // (UNREPLIED: SEEN_REPLY) or else the set ones; the flags it means to be clear
+            // are the mask's bits outside the set ones (docs/compat.md: status-mixed).
+            if (r.status)
                 d["status"] = sdbus::Variant(statusWords(r.status));
+            if (const uint32_t clear = r.statusMask & ~r.status)
+                d["status-clear"] = sdbus::Variant(statusWords(clear));
         }
     }
     if (stateProtocol(r.l4) && (r.l4.flags & 0x40))
@@ -176,7 +182,9 @@ BusMapping queryFor(const Request& r, bool interactive)
         d["labels"] = sdbus::Variant(labelWords(r.labels));
     const bool snat = r.has(opt::SrcNat), dnat = r.has(opt::DstNat), any = r.has(opt::AnyNat);
     if (snat && dnat) {
-        unsupported(m, "--src-nat together with --dst-nat");
+        // Both must hold (1.4.7 filter_nat()): one key per side.
+        d["snat"] = sdbus::Variant(r.srcNat.addr ? natText(r.srcNat) : std::string());
+        d["dnat"] = sdbus::Variant(r.dstNat.addr ? natText(r.dstNat) : std::string());
     } else if (snat || dnat || any) {
         const NatArg& n = snat ? r.srcNat : r.dstNat;
         d["nat"] = sdbus::Variant(std::string(snat ? "snat" : dnat ? "dnat" : "any"));
@@ -186,7 +194,7 @@ BusMapping queryFor(const Request& r, bool interactive)
     if (r.has(opt::Id))
         d["id"] = sdbus::Variant(r.id);
     if (r.has(opt::Secmark))
-        unsupported(m, "the --secmark filter");
+        d["secmark"] = sdbus::Variant(r.secmark);
     if (r.has(opt::Zero) && r.command == Command::List)
         d["zero-counters"] = sdbus::Variant(true);
     if (r.command == Command::Event && r.has(opt::EventMask)) {

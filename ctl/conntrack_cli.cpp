@@ -144,11 +144,10 @@ public:
                 break;
             case 'u': {
                 r.options |= opt::bit(opt::Status);
+                // As 1.4.7: the mask collects the negated flags over every -u and falls
+                // back to the set ones while it is empty.
                 uint32_t mask = r.statusMask;
-                const uint32_t before = mask;
                 parseStatus(optarg, r.status, mask, result.diagnostics);
-                if (mask != before || std::strchr(optarg, '!'))
-                    r.statusNegated = true;
                 r.statusMask = mask == 0 ? r.status : mask;
                 break;
             }

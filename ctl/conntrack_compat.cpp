@@ -156,6 +156,19 @@ int watch(BusClient& bus, const Request& r, const cli::Dict& query, bool expect)
     }
     installStopHandlers();
     OutputPipe pipe;
+    // Loss is reported on stderr, as conntrack 1.4.7's ENOBUFS warning, never among the
+    // events (a script reading stdout must not take it for one).
+    pipe.onLossRecord([](std::string_view record) {
+        const size_t at = record.find("lost ");
+        const std::string n = at == std::string_view::npos
+                                  ? std::string("some")
+                                  : std::string(record.substr(at + 5, record.find(' ', at + 5) - at - 5));
+        if (record.find("kernel") != std::string_view::npos)
+            err("WARNING: the kernel dropped events: ctd's event socket overran " + n +
+                " time(s); the events of those bursts are lost (ctd resynchronized).\n");
+        else
+            err("WARNING: " + n + " events were lost: this reader was too slow for ctd's buffer.\n");
+    });
     try {
         if (expect)
             bus.expectations().Watch(query, cli::formatFor(r), pipe.writeEnd());

@@ -90,8 +90,7 @@ struct Request {
 
     uint32_t timeout = 0; // -t (atol, truncated like conntrack's u32 attribute)
     uint32_t status = 0;  // -u flags that must be set / to set
-    uint32_t statusMask = 0; // -u: the kernel filter mask (negated flags, UNREPLIED)
-    bool statusNegated = false; // a '!' flag or UNREPLIED was given
+    uint32_t statusMask = 0; // -u: 1.4.7's kernel filter mask (negated flags, UNREPLIED)
     uint32_t eventMask = 0; // -e
     std::string outputSpec;  // every -o argument, comma-joined
     FormatOptions output;    // parseFormatSpec(outputSpec)

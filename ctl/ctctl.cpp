@@ -69,8 +69,9 @@ constexpr const char* kUsage =
     "\n"
     "Filters are the keys of the bus query dictionary, one to one: --family, --protocol,\n"
     "--src, --dst, --reply-src, --reply-dst, --sport, --dport, --reply-sport, --reply-dport,\n"
-    "--icmp-type, --icmp-code, --icmp-id, --zone, --orig-zone, --reply-zone, --mark[/MASK],\n"
-    "--status, --state, --labels, --nat, --nat-address, --id, --table, --zero-counters.\n"
+    "--src-mask, --dst-mask, --icmp-type, --icmp-code, --icmp-id, --zone, --orig-zone,\n"
+    "--reply-zone, --mark[/MASK], --status, --status-clear, --state, --labels, --nat,\n"
+    "--nat-address, --snat, --dnat, --secmark, --id, --table, --zero-counters.\n"
     "Entries add --timeout, --helper, --snat, --dnat; changes are --set-mark, --set-mark-mask,\n"
     "--set-timeout, --set-status, --set-labels, --add-labels, --del-labels.\n"
     "See ctctl(1).\n";

@@ -19,7 +19,8 @@ const std::map<std::string, Type>& keys()
         {"reply-dport", Type::Q}, {"icmp-type", Type::Y}, {"icmp-code", Type::Y},
         {"icmp-id", Type::Q}, {"zone", Type::Q}, {"orig-zone", Type::Q},
         {"reply-zone", Type::Q}, {"mark", Type::U}, {"mark-mask", Type::U},
-        {"status", Type::As}, {"state", Type::S}, {"labels", Type::As}, {"nat", Type::S},
+        {"src-mask", Type::S}, {"dst-mask", Type::S}, {"status-clear", Type::As},
+        {"secmark", Type::U}, {"status", Type::As}, {"state", Type::S}, {"labels", Type::As}, {"nat", Type::S},
         {"nat-address", Type::S}, {"id", Type::U}, {"zero-counters", Type::B},
         {"events", Type::As}, {"timeout", Type::U}, {"helper", Type::S}, {"snat", Type::S},
         {"dnat", Type::S}, {"labels-add", Type::As}, {"labels-del", Type::As},
@@ -78,7 +79,8 @@ std::string addKey(Dict& dict, const std::string& key, const std::string& value)
     const std::string bad = "invalid value '" + value + "' for --" + key;
     switch (it->second) {
     case Type::S:
-        if (value.empty())
+        // An empty snat/dnat is a query for "NATed at all" (conntrack --src-nat alone).
+        if (value.empty() && key != "snat" && key != "dnat")
             return bad;
         dict[key] = sdbus::Variant(value);
         break;

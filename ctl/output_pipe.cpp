@@ -44,6 +44,8 @@ bool OutputPipe::copyOnce()
         first_ = false;
         xml_ = n >= 5 && std::memcmp(buf, "<?xml", 5) == 0;
     }
+    if (onLoss_)
+        return copyFiltered(buf, static_cast<size_t>(n));
     lines_ += static_cast<uint64_t>(std::count(buf, buf + n, '\n'));
     if (onLine_) {
         partial_.append(buf, static_cast<size_t>(n));
@@ -55,15 +57,55 @@ bool OutputPipe::copyOnce()
         partial_.erase(0, start);
         return true;
     }
-    for (ssize_t done = 0; done < n;) {
-        const ssize_t w = write(outFd_, buf + done, static_cast<size_t>(n - done));
+    return writeOut(buf, static_cast<size_t>(n));
+}
+
+bool OutputPipe::writeOut(const char* data, size_t n)
+{
+    for (size_t done = 0; done < n;) {
+        const ssize_t w = write(outFd_, data + done, n - done);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
             return false; // stdout went away: stop copying, the service sees EPIPE
-        done += w;
+        done += static_cast<size_t>(w);
     }
     return true;
+}
+
+// Whole lines only; a loss record is a line of its own. Records are rare, so the common
+// chunk without one is written as it came, in one write.
+bool OutputPipe::copyFiltered(const char* buf, size_t n)
+{
+    partial_.append(buf, n);
+    const size_t end = partial_.rfind('\n');
+    if (end == std::string::npos)
+        return true;
+    std::string_view whole(partial_.data(), end + 1);
+    auto isLoss = [](std::string_view line) {
+        return line.rfind("# ctd: lost ", 0) == 0 || line.rfind("<!-- ctd: lost ", 0) == 0 ||
+               line.rfind("{\"ctd-loss\"", 0) == 0;
+    };
+    bool ok = true;
+    if (whole.find("ctd: lost ") == std::string_view::npos && whole.find("\"ctd-loss\"") == std::string_view::npos) {
+        lines_ += static_cast<uint64_t>(std::count(whole.begin(), whole.end(), '\n'));
+        ok = writeOut(whole.data(), whole.size());
+    } else {
+        size_t start = 0;
+        while (start < whole.size() && ok) {
+            const size_t nl = whole.find('\n', start);
+            std::string_view line = whole.substr(start, nl - start);
+            if (isLoss(line))
+                onLoss_(line);
+            else {
+                ++lines_;
+                ok = writeOut(whole.data() + start, nl - start + 1);
+            }
+            start = nl + 1;
+        }
+    }
+    partial_.erase(0, end + 1);
+    return ok;
 }
 
 void OutputPipe::startCopying()

@@ -36,6 +36,10 @@ public:
     // (set from a signal handler; read() is interrupted).
     void copyUntil(const volatile std::sig_atomic_t* stop);
 
+    // Stream loss records (docs/dbus-api.md "Stream records") go to onLoss instead of the
+    // output and are not counted as lines (conntrack -E reports loss on stderr).
+    void onLossRecord(std::function<void(std::string_view)> onLoss) { onLoss_ = std::move(onLoss); }
+
     uint64_t lines() const { return lines_; }
     bool sawXmlHeader() const { return xml_; }
 
@@ -45,6 +49,9 @@ private:
     int readFd_ = -1;
     int outFd_;
     std::function<void(std::string_view)> onLine_;
+    std::function<void(std::string_view)> onLoss_;
+    bool writeOut(const char* data, size_t n);
+    bool copyFiltered(const char* buf, size_t n);
     std::string partial_;
     sdbus::UnixFd writeEnd_;
     std::thread thread_;

@@ -15,10 +15,14 @@ namespace ctd {
 
 enum class TableKind : uint8_t { Conntrack, Dying, Unconfirmed };
 
-// An address with a prefix length: 192.0.2.0/24, 2001:db8::1/128.
+// An address with a prefix length: 192.0.2.0/24, 2001:db8::1/128. conntrack's --mask-src
+// also takes netmasks that are no prefix (255.0.255.0); such a mask is kept in `mask` (same
+// family as addr, addr already masked) and then `length` is unused. A contiguous mask is
+// always stored as a length, so only a Prefix without `mask` can be a kernel filter.
 struct Prefix {
     Address addr;
     uint8_t length = 0; // 0..32 or 0..128
+    std::optional<Address> mask = std::nullopt;
     bool operator==(const Prefix&) const = default;
 };
 
@@ -50,12 +54,19 @@ struct Query {
     std::optional<Masked32> mark;
     // status bits that must all be set (conntrack -u ASSURED,SEEN_REPLY)
     std::optional<uint32_t> status;
+    // status bits that must all be clear (conntrack -u !ASSURED; UNREPLIED is SEEN_REPLY
+    // clear); disjoint from status
+    std::optional<uint32_t> statusClear;
     // protocol state by number (TCP_CONNTRACK_*, SCTP, DCCP); the protocol decides which
     std::optional<uint8_t> state;
     // label bits that must all be set
     std::vector<uint8_t> labels;
     std::vector<NatFilter> nat; // conntrack allows --src-nat and --dst-nat together
     std::optional<uint32_t> id;
+    // conntrack -c: compared only with entries that carry CTA_SECMARK, as 1.4.7's
+    // non-strict nfct_cmp() does (this kernel reports CTA_SECCTX instead, so in practice
+    // it selects nothing out); List and Watch only, see query_args.cpp
+    std::optional<uint32_t> secmark;
     bool zeroCounters = false; // dump with CTNL_MSG_CT_GET_CTRZERO
     bool operator==(const Query&) const = default;
 

@@ -475,6 +475,28 @@ std::optional<uint8_t> invertIcmpType(uint8_t protocol, uint8_t type)
     return protocol == protoIcmp ? search(v4) : search(v6);
 }
 
+// An address under a netmask: a contiguous mask becomes a prefix length (the kernel can
+// filter full addresses, and /N is what conntrack means by it too), any other mask is kept.
+Prefix maskedPrefix(const Address& addr, const Address& mask)
+{
+    const unsigned bits = addr.family == AF_INET ? 32 : 128;
+    Prefix prefix{addr, 0, std::nullopt};
+    for (unsigned i = 0; i < bits / 8; ++i)
+        prefix.addr.bytes[i] &= mask.bytes[i];
+    unsigned length = 0;
+    while (length < bits && (mask.bytes[length / 8] & (0x80u >> (length % 8))))
+        ++length;
+    bool contiguous = true;
+    for (unsigned bit = length; bit < bits; ++bit)
+        if (mask.bytes[bit / 8] & (0x80u >> (bit % 8)))
+            contiguous = false;
+    if (contiguous)
+        prefix.length = static_cast<uint8_t>(length);
+    else
+        prefix.mask = mask;
+    return prefix;
+}
+
 } // namespace
 
 std::optional<Address> parseAddress(std::string_view text)
@@ -532,12 +554,20 @@ LabelResolver fileLabelResolver(std::string path)
 QueryArgs decodeQuery(const VariantMap& dict, QueryUse use, const LabelResolver& labels)
 {
     DictReader reader(dict, "query key");
-    auto known = withKeys(tupleKeyNames, {"mark", "mark-mask", "status", "state", "labels",
-                                          "nat", "nat-address", "id"});
+    auto known = withKeys(tupleKeyNames, {"src-mask", "dst-mask", "mark", "mark-mask", "status",
+                                          "status-clear", "state", "labels", "nat", "nat-address",
+                                          "snat", "dnat", "id"});
     if (use == QueryUse::List)
         known.insert({"table", "zero-counters"});
     if (use == QueryUse::Watch)
         known.insert("events");
+    // conntrack 1.4.7 takes -c as a filter only with -L and -E, and compares it only with
+    // entries that carry a secmark, which this kernel never reports (it sends CTA_SECCTX):
+    // in a Delete, Flush or Update it would select the whole table.
+    if (use != QueryUse::Match)
+        known.insert("secmark");
+    else if (reader.has("secmark"))
+        reader.fail("secmark", "only List and Watch accept it (entries without a secmark match it)");
     for (const char* listOnly : {"table", "zero-counters"}) {
         if (use != QueryUse::List && reader.has(listOnly))
             reader.fail(listOnly, "only List accepts it");
@@ -581,18 +611,36 @@ QueryArgs decodeQuery(const VariantMap& dict, QueryUse use, const LabelResolver&
     q.origZone = keys.origZone;
     q.replyZone = keys.replyZone;
 
-    auto prefix = [&](const std::string& key, const char* option) {
+    // src-mask/dst-mask: conntrack's --mask-src/--mask-dst, any netmask (255.0.255.0).
+    auto prefix = [&](const std::string& key, const char* option, const char* maskKey,
+                      const char* maskOption) {
         auto value = reader.prefix(key);
-        if (value) {
-            family.require(value->addr.family, key);
+        std::optional<Address> mask;
+        if (maskKey)
+            mask = reader.address(maskKey);
+        if (mask && !value)
+            reader.fail(maskKey, "needs '" + key + "'");
+        if (!value)
+            return value;
+        family.require(value->addr.family, key);
+        if (!mask) {
             text.add(option, formatAddress(value->addr) + "/" + std::to_string(value->length));
+            return value;
         }
+        const unsigned bits = value->addr.family == AF_INET ? 32 : 128;
+        if (mask->family != value->addr.family)
+            reader.fail(maskKey, "is not of the family of '" + key + "'");
+        if (value->length != bits)
+            reader.fail(maskKey, "needs a plain address in '" + key + "', not a prefix");
+        text.add(option, formatAddress(value->addr));
+        text.add(maskOption, formatAddress(*mask));
+        *value = maskedPrefix(value->addr, *mask);
         return value;
     };
-    q.src = prefix("src", "-s");
-    q.dst = prefix("dst", "-d");
-    q.replySrc = prefix("reply-src", "-r");
-    q.replyDst = prefix("reply-dst", "-q");
+    q.src = prefix("src", "-s", "src-mask", "--mask-src");
+    q.dst = prefix("dst", "-d", "dst-mask", "--mask-dst");
+    q.replySrc = prefix("reply-src", "-r", nullptr, nullptr);
+    q.replyDst = prefix("reply-dst", "-q", nullptr, nullptr);
 
     auto mark = reader.get<uint32_t>("mark");
     auto markMask = reader.get<uint32_t>("mark-mask");
@@ -602,10 +650,29 @@ QueryArgs decodeQuery(const VariantMap& dict, QueryUse use, const LabelResolver&
         q.mark = Masked32{*mark, markMask.value_or(0xffffffff)};
         text.add("-m", markText(*mark, markMask));
     }
-    if (auto status = reader.status("status"); status && *status) {
+    auto status = reader.status("status");
+    auto statusClear = reader.status("status-clear");
+    if (status && statusClear && (*status & *statusClear))
+        reader.fail("status-clear", "'" + statusWords(*status & *statusClear) +
+                                        "' is also in 'status': nothing can match");
+    std::vector<std::string> statusText;
+    if (status && *status) {
         q.status = status;
-        text.add("-u", statusWords(*status));
+        statusText.push_back(statusWords(*status));
     }
+    if (statusClear && *statusClear) {
+        q.statusClear = statusClear;
+        // Built piecewise: GCC 12 warns (-Wrestrict, a false positive) on "!" + string.
+        for (unsigned bit = 0; bit < 32; ++bit) {
+            if (*statusClear & (1u << bit)) {
+                std::string word(1, '!');
+                word += statusWords(1u << bit);
+                statusText.push_back(std::move(word));
+            }
+        }
+    }
+    if (!statusText.empty())
+        text.add("-u", join(statusText, ','));
     if (auto state = reader.get<std::string>("state")) {
         q.state = stateFor(reader, q.protocol, *state);
         text.add("--state", *state);
@@ -645,9 +712,34 @@ QueryArgs decodeQuery(const VariantMap& dict, QueryUse use, const LabelResolver&
         q.nat.push_back(filter);
         text.add(option, natAddress.value_or(""));
     }
+    // snat/dnat: one side each, "" or ADDR[:PORT]; together they must both hold, as
+    // conntrack 1.4.7's --src-nat with --dst-nat (filter_nat()).
+    auto side = [&](const std::string& key, NatKind kind, const char* option) {
+        auto value = reader.get<std::string>(key);
+        if (!value)
+            return;
+        NatFilter filter;
+        filter.kind = kind;
+        if (!value->empty()) {
+            auto parsed = parseHostPort(*value);
+            if (!parsed)
+                reader.fail(key, "'" + *value + "' is not '', ADDR or ADDR:PORT");
+            family.require(parsed->addr.family, key);
+            filter.addr = parsed->addr;
+            filter.port = parsed->port;
+        }
+        q.nat.push_back(filter);
+        text.add(option, *value);
+    };
+    side("snat", NatKind::Snat, "--src-nat");
+    side("dnat", NatKind::Dnat, "--dst-nat");
     if (auto id = reader.get<uint32_t>("id")) {
         q.id = id;
         text.add("--id", std::to_string(*id));
+    }
+    if (auto secmark = reader.get<uint32_t>("secmark")) {
+        q.secmark = secmark;
+        text.add("-c", std::to_string(*secmark));
     }
     if (auto zero = reader.get<bool>("zero-counters"); zero && *zero) {
         q.zeroCounters = true;

@@ -32,6 +32,9 @@ protected:
     }
 
     virtual Args decodeTuple(const Map& dict, EntryUse use) const = 0;
+    // What this table cannot match must be refused, never ignored: an ignored key would
+    // widen a Delete or Flush. Throws InvalidArgument naming the key.
+    virtual void checkQuery(const QueryArgs&) const {}
 
     std::string method(const char* name) const { return interface_ + "." + name; }
 
@@ -46,6 +49,7 @@ protected:
     {
         ctx_.serve(this->getObject(), std::move(result), method("List"), [&](const auto& call) {
             auto args = decodeQuery(query, QueryUse::List, ctx_.labels);
+            checkQuery(args);
             auto fmt = decodeFormat(format);
             auto stream = openOut(out, fmt);
             return Authorized{"read-table", args.text, args.interactive, [this, call, args, fmt, stream] {
@@ -84,6 +88,7 @@ protected:
     {
         ctx_.serve(this->getObject(), std::move(result), method("Delete"), [&](const auto& call) {
             auto args = decodeQuery(query, QueryUse::Match, ctx_.labels);
+            checkQuery(args);
             auto fmt = decodeFormat(format);
             auto stream = openOut(out, fmt);
             // An unfiltered delete empties the table: that is a flush, and needs its action.
@@ -98,6 +103,7 @@ protected:
     {
         ctx_.serve(this->getObject(), std::move(result), method("Flush"), [&](const auto& call) {
             auto args = decodeQuery(query, QueryUse::Match, ctx_.labels);
+            checkQuery(args);
             return Authorized{"flush-table", args.text, args.interactive,
                               [this, call, args] { backend_.flush(args, replyOf(call)); }};
         });
@@ -107,6 +113,7 @@ protected:
     {
         ctx_.serve(this->getObject(), std::move(result), method("CountMatching"), [&](const auto& call) {
             auto args = decodeQuery(query, QueryUse::Match, ctx_.labels);
+            checkQuery(args);
             return Authorized{"read-table", args.text, args.interactive,
                               [this, call, args] { backend_.countMatching(args, replyOf(call)); }};
         });
@@ -116,6 +123,7 @@ protected:
     {
         ctx_.serve(this->getObject(), std::move(result), method("Watch"), [&](const auto& call) {
             auto args = decodeQuery(query, QueryUse::Watch, ctx_.labels);
+            checkQuery(args);
             auto fmt = decodeFormat(format);
             auto stream = openOut(out, fmt, OutputStream::Mode::DropWithLoss);
             return Authorized{"watch-events", args.text, args.interactive, [this, call, args, fmt, stream] {

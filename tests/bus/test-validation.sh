@@ -22,6 +22,11 @@ out=$(nobody_call /Table $TABLE.CountMatching "{'mark': <'1'>}")
 expect "wrong type" "InvalidArgument: query key 'mark': expected type 'u', got 's'" "$out"
 out=$(nobody_call /Table $TABLE.Flush "{'src': <'192.0.2.0/40'>}")
 expect "bad CIDR on Flush" "InvalidArgument: query key 'src': '192.0.2.0/40' is not an address or CIDR prefix" "$out"
+# A key the expectation table cannot match is refused, not ignored (it would widen a Flush).
+out=$(nobody_call /Expectations org.netfilter.Conntrack1.Expectations.Flush "{'mark': <uint32 5>}")
+expect "mark on the expectation table" "InvalidArgument: mark: not a filter of the expectation table" "$out"
+out=$(nobody_call /Expectations org.netfilter.Conntrack1.Expectations.CountMatching "{'status': <['ASSURED']>}")
+expect "status on the expectation table" "InvalidArgument: status: not a filter of the expectation table" "$out"
 out=$(nobody_call "" org.netfilter.Conntrack1.Manager.Stop "{'force': <true>}")
 expect "unknown option on Stop" "InvalidArgument: unknown option 'force'" "$out"
 out=$(nobody_call /Table $TABLE.CountMatching "{'protocol': <'tcp'>, 'dport': <uint16 22>}")

@@ -234,8 +234,8 @@ void putFilter(NlWriter& w, const KernelFilter& f)
         w.putBe32(CTA_MARK_MASK, f.mark->mask);
     }
     if (f.status) {
-        w.putBe32(CTA_STATUS, *f.status);
-        w.putBe32(CTA_STATUS_MASK, *f.status);
+        w.putBe32(CTA_STATUS, f.status->value);
+        w.putBe32(CTA_STATUS_MASK, f.status->mask);
     }
     if (f.zone)
         w.putBe16(CTA_ZONE, *f.zone);
@@ -369,6 +369,10 @@ Result<void> buildConntrackFilteredDelete(NlWriter& w, const KernelFilter& f)
         return makeError(EINVAL, "filtered delete: empty filter would flush the whole table");
     if (f.needsCtaFilter() && f.family != AF_INET && f.family != AF_INET6)
         return makeError(EINVAL, "filtered delete: CTA_FILTER needs a concrete family");
+    // A zero mark mask keeps every entry; a zero status mask is EINVAL. Neither may pass
+    // for a filter (kernel_filter.hpp never builds one).
+    if ((f.mark && f.mark->mask == 0) || (f.status && f.status->mask == 0))
+        return makeError(EINVAL, "filtered delete: a zero mark or status mask selects nothing");
     // Version 1: a version-0 flush ignores the family and deletes every family.
     w.begin(ctType(IPCTNL_MSG_CT_DELETE), kChange, f.family, kNfnetlinkV1);
     putFilter(w, f);

@@ -50,7 +50,9 @@ void planSide(const Query& q, const Side& side, uint8_t family, const KernelCaps
     auto addr = [&](const std::optional<Prefix>& p, uint32_t flag, Address& out) {
         if (!p)
             return;
-        bool full = p->length == fullLength(family) && p->addr.family == family;
+        // A non-contiguous netmask has no CTA_FILTER form: the kernel compares whole
+        // addresses only.
+        bool full = !p->mask && p->length == fullLength(family) && p->addr.family == family;
         bool allowed = family == AF_INET || caps.ipv6AddressFilter;
         if (full && allowed) {
             flags |= flag;
@@ -145,6 +147,11 @@ FilterPlan planKernelFilter(const Query& q, const KernelCaps& caps)
         return plan;
     }
 
+    // A bit that must be both set and clear selects nothing; the kernel's masked compare
+    // would keep the "set" half, so never let it near a delete.
+    if (q.status.value_or(0) & q.statusClear.value_or(0))
+        return {{}, true};
+
     uint8_t fromAddr = familyFromAddresses(q);
     if (fromAddr == 0xff || (q.family && fromAddr && *q.family != fromAddr))
         return {{}, true}; // contradictory: matches nothing
@@ -154,15 +161,18 @@ FilterPlan planKernelFilter(const Query& q, const KernelCaps& caps)
 
     bool exact = true;
     // Query fields the kernel never sees.
-    if (q.state || !q.labels.empty() || !q.nat.empty() || q.id)
+    if (q.state || !q.labels.empty() || !q.nat.empty() || q.id || q.secmark)
         exact = false;
 
     auto shared = [&](KernelFilter& f) {
         if (q.mark && q.mark->mask != 0) {
             f.mark = Masked32{q.mark->value & q.mark->mask, q.mark->mask};
         }
-        if (q.status && *q.status != 0)
-            f.status = q.status;
+        // The kernel keeps an entry when (status & mask) == value, so "set" bits go in
+        // both and "clear" bits in the mask only (ctnetlink_filter_match()).
+        const uint32_t set = q.status.value_or(0), clear = q.statusClear.value_or(0);
+        if ((set | clear) != 0)
+            f.status = Masked32{set, set | clear};
         if (q.zone) {
             if (caps.zoneFilter)
                 f.zone = q.zone;

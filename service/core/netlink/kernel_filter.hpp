@@ -32,7 +32,9 @@ struct KernelFilter {
     Tuple orig;
     Tuple reply;
     std::optional<Masked32> mark; // value already masked, mask != 0
-    std::optional<uint32_t> status; // bits that must be set, != 0; sent with mask = value
+    // CTA_STATUS (value: bits that must be set) + CTA_STATUS_MASK (set and clear bits,
+    // != 0: the kernel answers a zero mask with EINVAL); value may be 0 for clear-only
+    std::optional<Masked32> status;
     std::optional<uint16_t> zone;
 
     bool needsCtaFilter() const { return origFlags || replyFlags; }

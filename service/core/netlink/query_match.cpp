@@ -80,6 +80,14 @@ bool prefixContains(const Prefix& p, const Address& a)
 {
     if (a.family != p.addr.family)
         return false;
+    if (p.mask) {
+        // conntrack 1.4.7 nfct_ip_net_cmp(): (address & netmask) == network, any netmask.
+        const size_t n = a.family == AF_INET ? 4 : 16;
+        for (size_t i = 0; i < n; ++i)
+            if ((a.bytes[i] & p.mask->bytes[i]) != (p.addr.bytes[i] & p.mask->bytes[i]))
+                return false;
+        return true;
+    }
     unsigned bits = p.length;
     for (size_t i = 0; bits > 0; ++i, bits = bits > 8 ? bits - 8 : 0) {
         uint8_t mask = bits >= 8 ? 0xff : uint8_t(0xff << (8 - bits));
@@ -124,6 +132,8 @@ bool matches(const Query& q, const Entry& e)
         return false;
     if (q.status && (e.status.value_or(0) & *q.status) != *q.status)
         return false;
+    if (q.statusClear && (e.status.value_or(0) & *q.statusClear) != 0)
+        return false;
     if (q.state && protoState(e) != q.state)
         return false;
     if (!q.labels.empty() && !labelsOk(q.labels, e.labels))
@@ -132,6 +142,10 @@ bool matches(const Query& q, const Entry& e)
         if (!natOk(n, e))
             return false;
     if (q.id && e.id != q.id)
+        return false;
+    // Non-strict like libnetfilter_conntrack's cmp_secmark under conntrack 1.4.7: an
+    // entry without CTA_SECMARK is not filtered out.
+    if (q.secmark && e.secmark && *e.secmark != *q.secmark)
         return false;
     return true;
 }

@@ -21,6 +21,11 @@ const char* kPopulate[] = {
     "-p sctp -s 192.0.2.8 -d 198.18.0.3 --sport 1008 --dport 2906 --state ESTABLISHED --orig-vtag 1 --reply-vtag 2",
     "-p icmp -s 192.0.2.9 -d 198.18.0.4 --icmp-type 8 --icmp-code 0 --icmp-id 9",
     "-p udp -s 192.0.2.10 -d 198.18.0.2 --sport 1010 --dport 53 --orig-zone 7",
+    // Replied and NATed both ways, for -u !FLAG / UNREPLIED and --src-nat with --dst-nat.
+    "-p udp -s 192.0.2.11 -d 198.18.0.2 --sport 1011 --dport 53 -u SEEN_REPLY",
+    "-p tcp -s 192.0.2.12 -d 198.18.0.5 --sport 1012 --dport 80 --state ESTABLISHED -u SEEN_REPLY,ASSURED",
+    "-p udp -s 192.0.2.13 -d 198.18.0.6 --sport 1013 --dport 53 --src-nat 203.0.113.13 --dst-nat 10.99.0.13",
+    "-p udp -s 192.0.2.14 -d 198.18.0.6 --sport 1014 --dport 53 --dst-nat 10.99.0.14",
     "-p tcp -s 2001:db8::1 -d 2001:db8::100 --sport 2001 --dport 80 --state ESTABLISHED -u ASSURED",
     "-p udp -s 2001:db8::2 -d 2001:db8::100 --sport 2002 --dport 53 -m 7",
     "-p udp -s 2001:db8::3 -d 2001:db8::100 --sport 2003 --dport 53",

@@ -62,6 +62,37 @@ std::vector<Shape> shapes()
         q.mark = Masked32{7, 0xffffffff};
     });
     add("udp-sport", "-p udp --sport 1005", [](Query& q) { q.protocol = IPPROTO_UDP; q.sport = 1005; });
+    // Flags that must be clear: CTA_STATUS 0 with the flags in CTA_STATUS_MASK.
+    add("status-not-assured", "-u !ASSURED", [](Query& q) { q.statusClear = 1u << 2; });
+    add("status-unreplied", "-u UNREPLIED", [](Query& q) { q.statusClear = 1u << 1; });
+    // conntrack 1.4.7 lists nothing for "-u ASSURED,!SEEN_REPLY" (its kernel mask lacks the
+    // set flag); naming the flag negated too is its spelling of "set and the other clear".
+    add("status-assured-unreplied", "-u ASSURED,!ASSURED,!SEEN_REPLY", [](Query& q) {
+        q.status = 1u << 2;
+        q.statusClear = 1u << 1;
+    });
+    add("ipv4-status-clear-two", "-f ipv4 -u !SEEN_REPLY,!ASSURED", [](Query& q) {
+        q.family = AF_INET;
+        q.statusClear = (1u << 1) | (1u << 2);
+    });
+    add("src-mask-noncontiguous", "-s 192.0.0.1 --mask-src 255.255.0.249", [](Query& q) {
+        q.src = Prefix{addr("192.0.0.1"), 0, addr("255.255.0.249")};
+    });
+    add("dst-mask-noncontiguous", "-p udp -d 0.0.0.2 --mask-dst 0.0.0.255", [](Query& q) {
+        q.protocol = IPPROTO_UDP;
+        q.dst = Prefix{addr("0.0.0.2"), 0, addr("0.0.0.255")};
+    });
+    add("ipv6-src-mask", "-s 2001::3 --mask-src ffff::ff", [](Query& q) {
+        q.src = Prefix{addr("2001::3"), 0, addr("ffff::ff")};
+    });
+    add("src-and-dst-nat", "--src-nat --dst-nat", [](Query& q) {
+        q.nat.push_back(NatFilter{NatKind::Snat, {}, {}});
+        q.nat.push_back(NatFilter{NatKind::Dnat, {}, {}});
+    });
+    add("src-and-dst-nat-addr", "--src-nat 203.0.113.13 --dst-nat 10.99.0.13", [](Query& q) {
+        q.nat.push_back(NatFilter{NatKind::Snat, addr("203.0.113.13"), {}});
+        q.nat.push_back(NatFilter{NatKind::Dnat, addr("10.99.0.13"), {}});
+    });
     return s;
 }
 
@@ -164,7 +195,8 @@ TEST_F(TableRoot, EveryFilteredDeleteShapeDeletesExactlyItsMatches)
 TEST_F(TableRoot, KernelSideDeleteIsUsedForExactShapes)
 {
     for (const char* name : {"family-ipv6", "udp-dport-53", "tcp-src", "mark", "mark-mask", "status-assured", "zone-5",
-                             "ipv4-udp-mark", "udp-sport"}) {
+                             "ipv4-udp-mark", "udp-sport", "status-not-assured", "status-unreplied",
+                             "status-assured-unreplied", "ipv4-status-clear-two"}) {
         for (const auto& s : shapes()) {
             if (std::string(s.name) != name)
                 continue;
@@ -174,6 +206,19 @@ TEST_F(TableRoot, KernelSideDeleteIsUsedForExactShapes)
             EXPECT_TRUE(r->inKernel) << name;
         }
     }
+}
+
+TEST_F(TableRoot, SecmarkFilterKeepsEntriesWithoutSecmark)
+{
+    // The kernel reports a secmark only as CTA_SECCTX, so conntrack 1.4.7's -c compares
+    // nothing and lists every entry; the dump does the same.
+    populate();
+    Query q;
+    q.secmark = 1;
+    auto r = table_->dump(q, [&](const Entry&) { return true; });
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->matched, listKeys("-c 1").size());
+    EXPECT_EQ(r->matched, populatedCount());
 }
 
 TEST_F(TableRoot, FlushIpv6LeavesIpv4)

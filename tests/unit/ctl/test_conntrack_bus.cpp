@@ -77,14 +77,66 @@ TEST(ConntrackBus, NatAndLabels)
     EXPECT_EQ(get<std::string>(v6.dict, "nat-address"), "[2001:db8::1]:443");
 }
 
-TEST(ConntrackBus, UnsupportedIsReported)
+TEST(ConntrackBus, NegatedStatusIsStatusClear)
 {
-    EXPECT_NE(queryFor(req({"-D", "-u", "!ASSURED"}), false).unsupported, "");
-    EXPECT_NE(queryFor(req({"-L", "-u", "UNREPLIED"}), false).unsupported, "");
-    EXPECT_NE(queryFor(req({"-L", "-c", "1"}), false).unsupported, "");
-    EXPECT_NE(queryFor(req({"-L", "-n", "-g"}), false).unsupported, "");
-    EXPECT_NE(queryFor(req({"-L", "-s", "10.0.0.1", "--mask-src", "255.0.255.0"}), false)
-                  .unsupported, "");
+    using Words = std::vector<std::string>;
+    auto neg = queryFor(req({"-D", "-u", "!ASSURED"}), false);
+    EXPECT_EQ(neg.unsupported, "");
+    EXPECT_EQ(neg.dict.count("status"), 0u);
+    EXPECT_EQ(get<Words>(neg.dict, "status-clear"), Words{"ASSURED"});
+    // UNREPLIED is conntrack's word for SEEN_REPLY not set.
+    auto unreplied = queryFor(req({"-L", "-u", "UNREPLIED"}), false);
+    EXPECT_EQ(get<Words>(unreplied.dict, "status-clear"), Words{"SEEN_REPLY"});
+    // Set and negated flags together: set ones stay set, the rest of the mask is clear.
+    auto mixed = queryFor(req({"-L", "-u", "ASSURED,!SEEN_REPLY"}), false);
+    EXPECT_EQ(get<Words>(mixed.dict, "status"), Words{"ASSURED"});
+    EXPECT_EQ(get<Words>(mixed.dict, "status-clear"), Words{"SEEN_REPLY"});
+    auto two = queryFor(req({"-L", "-u", "ASSURED", "-u", "!SEEN_REPLY,!EXPECTED"}), false);
+    EXPECT_EQ(get<Words>(two.dict, "status"), Words{"ASSURED"});
+    EXPECT_EQ(get<Words>(two.dict, "status-clear"), (Words{"EXPECTED", "SEEN_REPLY"}));
+    // A flag both set and negated is set (1.4.7: the mask holds it, the value too).
+    auto both = queryFor(req({"-L", "-u", "ASSURED,!ASSURED"}), false);
+    EXPECT_EQ(get<Words>(both.dict, "status"), Words{"ASSURED"});
+    EXPECT_EQ(both.dict.count("status-clear"), 0u);
+    // Plain flags keep the old mapping: no status-clear.
+    EXPECT_EQ(queryFor(req({"-L", "-u", "ASSURED,SEEN_REPLY"}), false).dict.count("status-clear"), 0u);
+}
+
+TEST(ConntrackBus, SrcNatWithDstNatIsBothKeys)
+{
+    auto m = queryFor(req({"-L", "--src-nat", "--dst-nat"}), false);
+    EXPECT_EQ(m.unsupported, "");
+    EXPECT_EQ(get<std::string>(m.dict, "snat"), "");
+    EXPECT_EQ(get<std::string>(m.dict, "dnat"), "");
+    EXPECT_EQ(m.dict.count("nat"), 0u);
+    auto a = queryFor(req({"-D", "-n", "192.0.2.1", "-g", "198.51.100.7:80"}), false);
+    EXPECT_EQ(get<std::string>(a.dict, "snat"), "192.0.2.1");
+    EXPECT_EQ(get<std::string>(a.dict, "dnat"), "198.51.100.7:80");
+    // One side alone keeps nat/nat-address.
+    EXPECT_EQ(get<std::string>(queryFor(req({"-L", "-n"}), false).dict, "nat"), "snat");
+}
+
+TEST(ConntrackBus, NonContiguousMaskIsMaskKey)
+{
+    auto m = queryFor(req({"-L", "-s", "10.0.0.1", "--mask-src", "255.0.255.0"}), false);
+    EXPECT_EQ(m.unsupported, "");
+    EXPECT_EQ(get<std::string>(m.dict, "src"), "10.0.0.1");
+    EXPECT_EQ(get<std::string>(m.dict, "src-mask"), "255.0.255.0");
+    auto d = queryFor(req({"-D", "-d", "2001:db8::1", "--mask-dst", "ffff::ff"}), false);
+    EXPECT_EQ(get<std::string>(d.dict, "dst"), "2001:db8::1");
+    EXPECT_EQ(get<std::string>(d.dict, "dst-mask"), "ffff::ff");
+    // A contiguous mask is still a CIDR.
+    auto c = queryFor(req({"-L", "-s", "10.0.0.1", "--mask-src", "255.255.0.0"}), false);
+    EXPECT_EQ(get<std::string>(c.dict, "src"), "10.0.0.1/16");
+    EXPECT_EQ(c.dict.count("src-mask"), 0u);
+}
+
+TEST(ConntrackBus, SecmarkFilter)
+{
+    auto m = queryFor(req({"-L", "-c", "1"}), false);
+    EXPECT_EQ(m.unsupported, "");
+    EXPECT_EQ(get<uint32_t>(m.dict, "secmark"), 1u);
+    EXPECT_EQ(get<uint32_t>(queryFor(req({"-E", "-c", "7"}), false).dict, "secmark"), 7u);
 }
 
 TEST(ConntrackBus, UpdateSplitsFilterAndChanges)

@@ -295,11 +295,17 @@ TEST(ConntrackCli, StatusWords)
 {
     auto r = parse({"-L", "-u", "!ASSURED"});
     ASSERT_TRUE(r.ok);
-    EXPECT_TRUE(r.request.statusNegated);
+    EXPECT_EQ(r.request.status, 0u);
     EXPECT_EQ(r.request.statusMask, 0x4u);
     auto u = parse({"-L", "-u", "UNREPLIED"});
-    EXPECT_TRUE(u.request.statusNegated);
     EXPECT_EQ(u.request.statusMask, 0x2u);
+    // 1.4.7 accumulates over several -u: the mask takes the set flags while it is empty.
+    auto two = parse({"-L", "-u", "ASSURED", "-u", "!SEEN_REPLY"});
+    EXPECT_EQ(two.request.status, 0x4u);
+    EXPECT_EQ(two.request.statusMask, 0x6u);
+    auto mixed = parse({"-L", "-u", "ASSURED,!SEEN_REPLY"});
+    EXPECT_EQ(mixed.request.status, 0x4u);
+    EXPECT_EQ(mixed.request.statusMask, 0x2u);
     auto w = parse({"-L", "-u", "SRC_NAT"});
     ASSERT_TRUE(w.ok);
     EXPECT_EQ(w.diagnostics, "WARNING: ignoring SRC_NAT, use --src-nat instead\n");

@@ -46,3 +46,23 @@ TEST(CtctlKeys, BadValues)
     EXPECT_FALSE(knownKey("frobnicate"));
     EXPECT_TRUE(d.empty());
 }
+
+TEST(CtctlKeys, FiltersOfTheDropInRefusals)
+{
+    // --status-clear, --src-mask/--dst-mask, --secmark, and --snat/--dnat as filters.
+    Dict d;
+    EXPECT_EQ(addKey(d, "status-clear", "SEEN_REPLY,ASSURED"), "");
+    EXPECT_EQ(d["status-clear"].get<std::vector<std::string>>(),
+              (std::vector<std::string>{"SEEN_REPLY", "ASSURED"}));
+    EXPECT_EQ(addKey(d, "src-mask", "255.0.255.0"), "");
+    EXPECT_EQ(d["src-mask"].peekValueType(), "s");
+    EXPECT_EQ(addKey(d, "dst-mask", ""), "invalid value '' for --dst-mask");
+    EXPECT_EQ(addKey(d, "secmark", "7"), "");
+    EXPECT_EQ(d["secmark"].get<uint32_t>(), 7u);
+    EXPECT_EQ(addKey(d, "secmark", "x"), "invalid value 'x' for --secmark");
+    // An empty NAT side means "NATed at all", as conntrack --src-nat without a value.
+    EXPECT_EQ(addKey(d, "snat", ""), "");
+    EXPECT_EQ(d["snat"].get<std::string>(), "");
+    EXPECT_EQ(addKey(d, "dnat", "192.0.2.1:80"), "");
+    EXPECT_EQ(d["dnat"].get<std::string>(), "192.0.2.1:80");
+}

@@ -291,6 +291,101 @@ TEST(QueryArgs, MarkStatusStateLabelsNat)
     EXPECT_EQ(any.text, "--any-nat");
 }
 
+TEST(QueryArgs, StatusClear)
+{
+    using Words = std::vector<std::string>;
+    auto q = decodeQuery({{"status", Variant(Words{"ASSURED"})},
+                          {"status-clear", Variant(Words{"SEEN_REPLY", "EXPECTED"})}},
+                         QueryUse::Match);
+    EXPECT_EQ(q.query.status, 0x4u);
+    EXPECT_EQ(q.query.statusClear, 0x3u);
+    EXPECT_EQ(q.text, "-u ASSURED,!EXPECTED,!SEEN_REPLY");
+    auto clearOnly = decodeQuery({{"status-clear", Variant(Words{"SEEN_REPLY"})}}, QueryUse::Match);
+    EXPECT_FALSE(clearOnly.query.status);
+    EXPECT_EQ(clearOnly.query.statusClear, 0x2u);
+    EXPECT_EQ(clearOnly.text, "-u !SEEN_REPLY");
+    // An empty list filters nothing, as an empty status does.
+    EXPECT_TRUE(decodeQuery({{"status-clear", Variant(Words{})}}, QueryUse::Match).query.empty());
+    EXPECT_EQ(queryError({{"status-clear", Variant(Words{"UNREPLIED"})}}),
+              "query key 'status-clear': unknown status flag 'UNREPLIED'");
+    EXPECT_EQ(queryError({{"status", Variant(Words{"ASSURED", "SEEN_REPLY"})},
+                          {"status-clear", Variant(Words{"ASSURED"})}}),
+              "query key 'status-clear': 'ASSURED' is also in 'status': nothing can match");
+    EXPECT_EQ(queryError({{"status-clear", Variant(std::string("ASSURED"))}}),
+              "query key 'status-clear': expected type 'as', got 's'");
+}
+
+TEST(QueryArgs, NonContiguousMasks)
+{
+    auto q = decodeQuery({{"src", Variant(std::string("10.1.2.3"))},
+                          {"src-mask", Variant(std::string("255.0.255.0"))}},
+                         QueryUse::Match);
+    ASSERT_TRUE(q.query.src);
+    EXPECT_EQ(q.query.src->addr, v4("10.0.2.0")); // masked, as conntrack's network
+    EXPECT_EQ(q.query.src->mask, v4("255.0.255.0"));
+    EXPECT_EQ(q.query.family, AF_INET);
+    EXPECT_EQ(q.text, "-s 10.1.2.3 --mask-src 255.0.255.0");
+    // A contiguous mask is a prefix length: the kernel can take it.
+    auto c = decodeQuery({{"dst", Variant(std::string("192.0.2.77"))},
+                          {"dst-mask", Variant(std::string("255.255.255.0"))}},
+                         QueryUse::Match);
+    EXPECT_EQ(c.query.dst, (ctd::Prefix{v4("192.0.2.0"), 24}));
+    auto v6q = decodeQuery({{"dst", Variant(std::string("2001:db8::1:2"))},
+                            {"dst-mask", Variant(std::string("ffff::ffff"))}},
+                           QueryUse::Match);
+    EXPECT_EQ(v6q.query.dst->addr, v6("2001::2"));
+    EXPECT_EQ(v6q.query.dst->mask, v6("ffff::ffff"));
+    EXPECT_EQ(queryError({{"src-mask", Variant(std::string("255.0.255.0"))}}),
+              "query key 'src-mask': needs 'src'");
+    EXPECT_EQ(queryError({{"src", Variant(std::string("10.0.0.0/8"))},
+                          {"src-mask", Variant(std::string("255.0.255.0"))}}),
+              "query key 'src-mask': needs a plain address in 'src', not a prefix");
+    EXPECT_EQ(queryError({{"src", Variant(std::string("10.0.0.1"))},
+                          {"src-mask", Variant(std::string("ffff::"))}}),
+              "query key 'src-mask': is not of the family of 'src'");
+    EXPECT_EQ(queryError({{"dst", Variant(std::string("10.0.0.1"))},
+                          {"dst-mask", Variant(std::string("255.0.255.0/8"))}}),
+              "query key 'dst-mask': '255.0.255.0/8' is not an IPv4 or IPv6 address");
+    EXPECT_EQ(queryError({{"dst", Variant(std::string("10.0.0.1"))},
+                          {"dst-mask", Variant(uint32_t{7})}}),
+              "query key 'dst-mask': expected type 's', got 'u'");
+    // No mask for the reply direction: conntrack has none either.
+    EXPECT_EQ(queryError({{"reply-src-mask", Variant(std::string("255.0.0.0"))}}),
+              "unknown query key 'reply-src-mask'");
+}
+
+TEST(QueryArgs, SnatAndDnatTogether)
+{
+    auto q = decodeQuery({{"snat", Variant(std::string(""))},
+                          {"dnat", Variant(std::string("198.51.100.7:80"))}},
+                         QueryUse::Match);
+    ASSERT_EQ(q.query.nat.size(), 2u);
+    EXPECT_EQ(q.query.nat[0].kind, ctd::NatKind::Snat);
+    EXPECT_FALSE(q.query.nat[0].addr);
+    EXPECT_EQ(q.query.nat[1].kind, ctd::NatKind::Dnat);
+    EXPECT_EQ(q.query.nat[1].addr, v4("198.51.100.7"));
+    EXPECT_EQ(q.query.nat[1].port, 80);
+    EXPECT_EQ(q.query.family, AF_INET);
+    EXPECT_EQ(q.text, "--src-nat --dst-nat 198.51.100.7:80");
+    EXPECT_EQ(queryError({{"snat", Variant(std::string("nonsense"))}}),
+              "query key 'snat': 'nonsense' is not '', ADDR or ADDR:PORT");
+    EXPECT_EQ(queryError({{"snat", Variant(std::string("192.0.2.1"))},
+                          {"dnat", Variant(std::string("[2001:db8::1]:80"))}}),
+              "query key 'dnat': is IPv6 but 'snat' says IPv4");
+}
+
+TEST(QueryArgs, SecmarkOnlyWhereConntrackTakesIt)
+{
+    auto list = decodeQuery({{"secmark", Variant(uint32_t{5})}}, QueryUse::List);
+    EXPECT_EQ(list.query.secmark, 5u);
+    EXPECT_EQ(list.text, "-c 5");
+    EXPECT_EQ(decodeQuery({{"secmark", Variant(uint32_t{5})}}, QueryUse::Watch).query.secmark, 5u);
+    EXPECT_EQ(queryError({{"secmark", Variant(uint32_t{5})}}, QueryUse::Match),
+              "query key 'secmark': only List and Watch accept it (entries without a secmark match it)");
+    EXPECT_EQ(queryError({{"secmark", Variant(std::string("5"))}}, QueryUse::List),
+              "query key 'secmark': expected type 'u', got 's'");
+}
+
 TEST(QueryArgs, LabelNamesFromTheMap)
 {
     char path[] = "/tmp/ctd-labels-XXXXXX";

@@ -88,7 +88,7 @@ TEST(Build, FilteredDeleteMarkAndStatusAlwaysCarryTheirMask)
 {
     KernelFilter f;
     f.mark = Masked32{0x10, 0xf0};
-    f.status = 1u << 2;
+    f.status = Masked32{1u << 2, 1u << 2};
     NlWriter w;
     ASSERT_TRUE(buildConntrackFilteredDelete(w, f).ok());
     auto attrs = topAttrs(w.bytes());
@@ -98,6 +98,41 @@ TEST(Build, FilteredDeleteMarkAndStatusAlwaysCarryTheirMask)
     EXPECT_EQ(attrs.at(CTA_STATUS), hex("00000004"));
     EXPECT_EQ(attrs.at(CTA_STATUS_MASK), hex("00000004"));
     EXPECT_FALSE(attrs.count(CTA_FILTER));
+}
+
+TEST(Build, FilteredDeleteStatusClearBits)
+{
+    // -u !SEEN_REPLY: value 0, the clear bits in the mask only.
+    KernelFilter f;
+    f.family = AF_INET;
+    f.status = Masked32{0, 1u << 1};
+    NlWriter w;
+    ASSERT_TRUE(buildConntrackFilteredDelete(w, f).ok());
+    auto attrs = topAttrs(w.bytes());
+    EXPECT_EQ(attrs.at(CTA_STATUS), hex("00000000"));
+    EXPECT_EQ(attrs.at(CTA_STATUS_MASK), hex("00000002"));
+    KernelFilter mixed;
+    mixed.status = Masked32{1u << 2, (1u << 2) | (1u << 1)};
+    NlWriter w2;
+    ASSERT_TRUE(buildConntrackFilteredDelete(w2, mixed).ok());
+    auto a2 = topAttrs(w2.bytes());
+    EXPECT_EQ(a2.at(CTA_STATUS), hex("00000004"));
+    EXPECT_EQ(a2.at(CTA_STATUS_MASK), hex("00000006"));
+}
+
+TEST(Build, FilteredDeleteRefusesZeroMasks)
+{
+    for (int i = 0; i < 2; ++i) {
+        KernelFilter f;
+        f.family = AF_INET;
+        if (i == 0)
+            f.mark = Masked32{0, 0};
+        else
+            f.status = Masked32{0, 0};
+        NlWriter w;
+        EXPECT_FALSE(buildConntrackFilteredDelete(w, f).ok()) << i;
+        EXPECT_EQ(w.size(), 0u) << i;
+    }
 }
 
 TEST(Build, DeleteNeedsACompleteTuple)

@@ -59,9 +59,41 @@ TEST(KernelFilter, MarkStatusZoneNeedNoFamily)
     const auto& f = plan.requests[0];
     EXPECT_EQ(f.family, 0);
     EXPECT_EQ(f.mark, (Masked32{0x10, 0xf0})); // the kernel compares (mark & mask) with value as sent
-    EXPECT_EQ(f.status, 1u << 2);
+    EXPECT_EQ(f.status, (Masked32{1u << 2, 1u << 2}));
     EXPECT_EQ(f.zone, 0);
     EXPECT_TRUE(plan.exact);
+}
+
+TEST(KernelFilter, StatusClearGoesInTheMask)
+{
+    // The kernel keeps (status & mask) == value: clear bits in the mask only.
+    Query q;
+    q.statusClear = 1u << 1; // -u UNREPLIED
+    auto plan = planKernelFilter(q);
+    ASSERT_EQ(plan.requests.size(), 1u);
+    EXPECT_EQ(plan.requests[0].status, (Masked32{0, 1u << 1}));
+    EXPECT_TRUE(plan.requests[0].selective());
+    EXPECT_TRUE(plan.exact);
+    q.status = 1u << 2;
+    plan = planKernelFilter(q);
+    EXPECT_EQ(plan.requests[0].status, (Masked32{1u << 2, (1u << 2) | (1u << 1)}));
+    EXPECT_TRUE(plan.exact);
+    // Set and clear at once: nothing can match, so nothing is sent.
+    q.statusClear = 1u << 2;
+    plan = planKernelFilter(q);
+    EXPECT_TRUE(plan.requests.empty());
+    EXPECT_TRUE(plan.exact);
+}
+
+TEST(KernelFilter, NonContiguousMaskStaysInUserspace)
+{
+    Query q;
+    q.family = AF_INET;
+    q.src = Prefix{addr("10.0.0.1"), 32, addr("255.0.255.255")}; // a stray length is ignored
+    auto plan = planKernelFilter(q);
+    ASSERT_EQ(plan.requests.size(), 1u);
+    EXPECT_EQ(plan.requests[0].origFlags, 0u);
+    EXPECT_FALSE(plan.exact);
 }
 
 TEST(KernelFilter, ZeroMaskAndZeroStatusMatchEverything)
@@ -173,7 +205,7 @@ TEST(KernelFilter, IcmpByFamily)
 
 TEST(KernelFilter, UserspaceOnlyFieldsClearExact)
 {
-    for (int i = 0; i < 5; ++i) {
+    for (int i = 0; i < 6; ++i) {
         Query q;
         q.family = AF_INET;
         switch (i) {
@@ -182,6 +214,7 @@ TEST(KernelFilter, UserspaceOnlyFieldsClearExact)
         case 2: q.nat.push_back(NatFilter{}); break;
         case 3: q.id = 5; break;
         case 4: q.origZone = 1; break; // TUPLE_ZONE is accepted but not compared
+        case 5: q.secmark = 1; break;
         }
         EXPECT_FALSE(planKernelFilter(q).exact) << i;
     }

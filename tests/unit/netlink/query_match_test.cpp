@@ -133,3 +133,73 @@ TEST(QueryMatch, NatAgainstRecordedEntries)
     both.nat.push_back(NatFilter{NatKind::Dnat, {}, {}});
     EXPECT_EQ(count(both), 0u); // conntrack ANDs --src-nat and --dst-nat
 }
+
+TEST(QueryMatch, BothNatSidesOnOneEntry)
+{
+    // SNAT and DNAT on one entry: the reply tuple differs from the inverted original on
+    // both sides, and both NAT_DONE bits are set.
+    Entry e = base();
+    e.status = 0x8 | (1u << 7) | (1u << 8);
+    e.reply = udp("10.9.9.9", "203.0.113.1", 53, 1000);
+    Query both;
+    both.nat.push_back(NatFilter{NatKind::Snat, {}, {}});
+    both.nat.push_back(NatFilter{NatKind::Dnat, addr("10.9.9.9"), {}});
+    EXPECT_TRUE(matches(both, e));
+    both.nat[1].addr = addr("10.9.9.8");
+    EXPECT_FALSE(matches(both, e));
+    e.status = 0x8 | (1u << 7); // DNAT not done: --dst-nat fails, so both fail
+    both.nat[1].addr.reset();
+    EXPECT_FALSE(matches(both, e));
+}
+
+TEST(QueryMatch, NonContiguousMask)
+{
+    Prefix p{addr("10.0.0.0"), 0, addr("255.0.255.0")};
+    EXPECT_TRUE(prefixContains(p, addr("10.1.0.1")));
+    EXPECT_TRUE(prefixContains(p, addr("10.200.0.99")));
+    EXPECT_FALSE(prefixContains(p, addr("10.1.5.1")));
+    EXPECT_FALSE(prefixContains(p, addr("11.0.0.1")));
+    EXPECT_FALSE(prefixContains(p, addr("2001:db8::1"))); // other family
+    // The length is ignored when a mask is given.
+    p.length = 32;
+    EXPECT_TRUE(prefixContains(p, addr("10.1.0.1")));
+    Prefix six{addr("2001::1"), 0, addr("ffff::ff")};
+    EXPECT_TRUE(prefixContains(six, addr("2001:db8::1")));
+    EXPECT_FALSE(prefixContains(six, addr("2001:db8::2")));
+    EXPECT_FALSE(prefixContains(six, addr("2002:db8::1")));
+    Query q;
+    q.src = Prefix{addr("192.0.0.1"), 0, addr("255.0.0.255")};
+    EXPECT_TRUE(matches(q, base())); // 192.0.2.1
+    q.dst = Prefix{addr("0.0.0.2"), 0, addr("0.0.0.255")};
+    EXPECT_FALSE(matches(q, base())); // 198.18.0.1
+}
+
+TEST(QueryMatch, StatusClear)
+{
+    Entry e = base(); // CONFIRMED only
+    Query q;
+    q.statusClear = 0x2; // conntrack -u UNREPLIED
+    EXPECT_TRUE(matches(q, e));
+    e.status = 0x8 | 0x2;
+    EXPECT_FALSE(matches(q, e));
+    q.status = 0x4; // -u ASSURED,!SEEN_REPLY: both must hold
+    e.status = 0x8 | 0x4;
+    EXPECT_TRUE(matches(q, e));
+    e.status = 0x8 | 0x4 | 0x2;
+    EXPECT_FALSE(matches(q, e));
+    e.status.reset(); // no CTA_STATUS: every bit is clear
+    q.status.reset();
+    EXPECT_TRUE(matches(q, e));
+}
+
+TEST(QueryMatch, SecmarkComparesOnlyWhenPresent)
+{
+    Entry e = base();
+    Query q;
+    q.secmark = 5;
+    EXPECT_TRUE(matches(q, e)); // no CTA_SECMARK: not filtered out, as 1.4.7
+    e.secmark = 5;
+    EXPECT_TRUE(matches(q, e));
+    e.secmark = 6;
+    EXPECT_FALSE(matches(q, e));
+}

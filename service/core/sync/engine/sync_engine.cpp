@@ -437,7 +437,16 @@ void SyncEngine::receiveFtfw(const Packet& packet, uint64_t nowMs)
         // other, or a lost one would be acknowledged by the next and never resent (and a
         // replayed one applied twice).
         sayHelloBack_ = true;
-        if (!peerHelloing_) {
+        // A HELLO while the peer's previous session was still saying HELLO (it died before
+        // our HELLO_BACK reached it) is a new start too when its number cannot belong to
+        // that session: one session's numbers only grow, by one a message, and a restart
+        // begins again from the clock, which may be behind (or far ahead of) where the old
+        // session had got to.
+        const uint32_t expected = lastSeqReceived_ + 1;
+        const uint32_t maxGap = static_cast<uint32_t>(std::max<size_t>(settings_.resendQueueSize, 65536));
+        const bool restarted =
+            seqSet_ && (before(packet.seq, expected) || static_cast<uint32_t>(packet.seq - expected) > maxGap);
+        if (!peerHelloing_ || restarted) {
             peerHelloing_ = true;
             ++counters_.helloReceived;
             bypass = true;

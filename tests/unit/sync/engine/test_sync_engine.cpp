@@ -470,3 +470,31 @@ TEST(SyncEngine, OwnCommitsAreCachedButNotSentBack)
 
 } // namespace
 } // namespace ctd::sync
+
+namespace ctd::sync {
+namespace {
+
+// A peer that dies before its HELLO was answered and comes back within the same second,
+// having sent more messages than seconds went by: its new numbers are behind the old ones.
+TEST(SyncEngine, QuickRestartBeforeTheHandshakeIsANewSession)
+{
+    Pair p(SyncMode::Ftfw);
+    p.wire->lossToB = 1.0; // A's HELLO_BACK never reaches B
+    for (uint32_t i = 0; i < 3000; ++i)
+        p.b->kernelEvent(EventType::New, udpEntry(i), p.now);
+    p.b->flush(p.now);
+    p.a->channelReadable(0, p.now);
+    ASSERT_EQ(p.a->externalCache().size(), 3000u);
+    p.wire->lossToB = 0;
+    // B restarts: empty caches, numbers from the clock again (behind the 3000 it sent).
+    p.restartB(p.a->settings());
+    for (uint32_t i = 5000; i < 5100; ++i)
+        p.b->kernelEvent(EventType::New, udpEntry(i), p.now);
+    p.pump(3);
+    EXPECT_EQ(p.a->externalCache().size(), 3100u) << "the new session's entries are taken";
+    EXPECT_EQ(p.a->counters().msgBefore, 0u);
+    EXPECT_EQ(p.b->externalCache().size(), 0u) << "A has no internal entries to give back";
+}
+
+} // namespace
+} // namespace ctd::sync
