@@ -303,70 +303,50 @@ int SyncRuntime::onWorkerDone(sd_event_source*, int fd, uint32_t, void* self)
     return 0;
 }
 
-void SyncRuntime::commit(CommitDone done)
+// One kernel job on the worker: work runs there with a port on the worker's own socket,
+// done on the loop with its result (or why it could not run).
+template <typename T>
+void SyncRuntime::runKernelJob(std::function<Result<T>(NetlinkKernelPort&)> work,
+                               std::function<void(Result<T>)> done)
 {
     if (busy()) {
         done(makeError(EBUSY, "a commit or timer reset is already running"));
         return;
     }
-    auto entries = std::make_shared<std::vector<Entry>>(engine_->entriesToCommit(nowMs()));
-    auto result = std::make_shared<std::optional<Result<CommitReport>>>();
+    auto result = std::make_shared<std::optional<Result<T>>>();
     workerError_.reset();
     runOnWorker(
-        [entries, result](nl::ConntrackTable& table, nl::ExpectationTable&) {
-            NetlinkKernelPort port(table);
-            result->emplace(port.commit(*entries));
+        [work = std::move(work), result](nl::ConntrackTable& table, nl::ExpectationTable& expectations) {
+            NetlinkKernelPort port(table, &expectations);
+            result->emplace(work(port));
         },
         [this, result, done = std::move(done)] {
             if (!result->has_value())
-                done(workerError_.value_or(makeError(EIO, "commit did not run")));
+                done(workerError_.value_or(makeError(EIO, "the kernel job did not run")));
             else
                 done(std::move(**result));
         });
+}
+
+void SyncRuntime::commit(CommitDone done)
+{
+    auto entries = std::make_shared<std::vector<Entry>>(engine_->entriesToCommit(nowMs()));
+    runKernelJob<CommitReport>([entries](NetlinkKernelPort& port) { return port.commit(*entries); },
+                               std::move(done));
 }
 
 void SyncRuntime::commitExpectations(CommitDone done)
 {
-    if (busy()) {
-        done(makeError(EBUSY, "a commit or timer reset is already running"));
-        return;
-    }
     auto xs = std::make_shared<std::vector<Expectation>>(engine_->expectationsToCommit(nowMs()));
-    auto result = std::make_shared<std::optional<Result<CommitReport>>>();
-    workerError_.reset();
-    runOnWorker(
-        [xs, result](nl::ConntrackTable& table, nl::ExpectationTable& expectations) {
-            NetlinkKernelPort port(table, &expectations);
-            result->emplace(port.commitExpectations(*xs));
-        },
-        [this, result, done = std::move(done)] {
-            if (!result->has_value())
-                done(workerError_.value_or(makeError(EIO, "commit did not run")));
-            else
-                done(std::move(**result));
-        });
+    runKernelJob<CommitReport>([xs](NetlinkKernelPort& port) { return port.commitExpectations(*xs); },
+                               std::move(done));
 }
 
 void SyncRuntime::resetKernelTimers(CountDone done)
 {
-    if (busy()) {
-        done(makeError(EBUSY, "a commit or timer reset is already running"));
-        return;
-    }
     const uint32_t seconds = config_.sync.purgeTimeout;
-    auto result = std::make_shared<std::optional<Result<uint64_t>>>();
-    workerError_.reset();
-    runOnWorker(
-        [seconds, result](nl::ConntrackTable& table, nl::ExpectationTable&) {
-            NetlinkKernelPort port(table);
-            result->emplace(port.resetTimers(seconds));
-        },
-        [this, result, done = std::move(done)] {
-            if (!result->has_value())
-                done(workerError_.value_or(makeError(EIO, "timer reset did not run")));
-            else
-                done(std::move(**result));
-        });
+    runKernelJob<uint64_t>([seconds](NetlinkKernelPort& port) { return port.resetTimers(seconds); },
+                           std::move(done));
 }
 
 } // namespace ctd::sync

@@ -64,6 +64,8 @@ private:
     void conntrackEvent(EventType type, const Entry& entry) override;
     void expectationEvent(EventType type, const Expectation& x) override;
     void eventsLost(uint64_t lossCount) override;
+    template <typename T>
+    void runKernelJob(std::function<Result<T>(NetlinkKernelPort&)> work, std::function<void(Result<T>)> done);
     using WorkerBody = std::function<void(nl::ConntrackTable&, nl::ExpectationTable&)>;
     void runOnWorker(WorkerBody body, std::function<void()> done);
     static int onEvents(sd_event_source*, int, uint32_t, void* self);

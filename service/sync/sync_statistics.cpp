@@ -44,19 +44,22 @@ uint64_t activeObjects(const SyncCache& cache)
     return n;
 }
 
+// The block conntrackd -s prints per cache ("current active connections" ...).
+void cacheSummary(Statistics& out, const std::string& p, uint64_t active, const CacheCounters& c)
+{
+    put(out, p + "active", active);
+    put(out, p + "created", c.added);
+    put(out, p + "created_failed", c.refusedFull);
+    put(out, p + "updated", c.updated);
+    put(out, p + "updated_failed", 0);
+    put(out, p + "destroyed", c.deleted);
+    put(out, p + "destroyed_failed", c.deleteMissing);
+}
+
 void summary(Statistics& out, SyncEngine& e)
 {
-    for (const SyncCache* cache : {&e.internalCache(), &e.externalCache()}) {
-        const std::string p = cache->name() + ".";
-        const CacheCounters& c = cache->counters();
-        put(out, p + "active", activeObjects(*cache));
-        put(out, p + "created", c.added);
-        put(out, p + "created_failed", c.refusedFull);
-        put(out, p + "updated", c.updated);
-        put(out, p + "updated_failed", 0);
-        put(out, p + "destroyed", c.deleted);
-        put(out, p + "destroyed_failed", c.deleteMissing);
-    }
+    for (const SyncCache* cache : {&e.internalCache(), &e.externalCache()})
+        cacheSummary(out, cache->name() + ".", activeObjects(*cache), cache->counters());
     put(out, "traffic.bytes", e.counters().trafficBytes);
     put(out, "traffic.packets", e.counters().trafficPackets);
     put(out, "msg.malformed", e.counters().msgMalformed);
@@ -188,17 +191,8 @@ Result<Statistics> collectStatistics(SyncRuntime& rt, const std::string& categor
         // conntrackd prints nothing without ExpectationSync.
         if (!e.settings().expectationSync)
             return out;
-        for (const ExpectationCache* cache : {&e.internalExpectations(), &e.externalExpectations()}) {
-            const std::string p = cache->name() + ".";
-            const CacheCounters& c = cache->counters();
-            put(out, p + "active", cache->size());
-            put(out, p + "created", c.added);
-            put(out, p + "created_failed", c.refusedFull);
-            put(out, p + "updated", c.updated);
-            put(out, p + "updated_failed", 0);
-            put(out, p + "destroyed", c.deleted);
-            put(out, p + "destroyed_failed", c.deleteMissing);
-        }
+        for (const ExpectationCache* cache : {&e.internalExpectations(), &e.externalExpectations()})
+            cacheSummary(out, cache->name() + ".", cache->size(), cache->counters());
     }
     else
         return makeError(EINVAL, "unknown statistics category '" + category + "'");
