@@ -1,56 +1,22 @@
 #include "commit_prep.hpp"
 
+#include "sync/wire/sync_wire.hpp"
+
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_conntrack_tcp.h>
-#include <netinet/in.h>
 
 namespace ctd::sync {
 namespace {
-
-// The reply of an ICMP query type (echo, timestamp, info, address mask), as the kernel's
-// invert_tuple does; anything else keeps its type.
-uint8_t icmpReplyType(uint8_t protocol, uint8_t type)
-{
-    if (protocol == IPPROTO_ICMP) {
-        switch (type) {
-        case 8: return 0;
-        case 13: return 14;
-        case 15: return 16;
-        case 17: return 18;
-        default: return type;
-        }
-    }
-    switch (type) {
-    case 128: return 129;
-    case 130: return 131;
-    default: return type;
-    }
-}
 
 constexpr uint8_t kTcpStateTimeWait = 7; // TCP_CONNTRACK_TIME_WAIT
 
 } // namespace
 
-Tuple invertTuple(const Tuple& orig)
-{
-    Tuple reply;
-    reply.src = orig.dst;
-    reply.dst = orig.src;
-    reply.protocol = orig.protocol;
-    reply.sport = orig.dport;
-    reply.dport = orig.sport;
-    if (orig.icmpType)
-        reply.icmpType = icmpReplyType(orig.protocol.value_or(IPPROTO_ICMP), *orig.icmpType);
-    reply.icmpCode = orig.icmpCode;
-    reply.icmpId = orig.icmpId;
-    return reply;
-}
-
 Entry prepareForCommit(const Entry& received, const CommitSettings& settings, uint64_t ageSeconds)
 {
     Entry e = received;
     if (e.reply.src.family == 0)
-        e.reply = invertTuple(e.orig);
+        e.reply = replyTupleOf(e.orig);
     // The kernel refuses to set the expected bit on a new entry (conntrackd clears it too).
     if (e.status)
         *e.status &= ~static_cast<uint32_t>(IPS_EXPECTED);

@@ -2,6 +2,7 @@
 // for the framing and msg2ct()/msg2exp() (parse.c) for the attributes, with the same
 // size rules. Bytes are only read after a bounds check against the message length.
 #include "sync_wire.hpp"
+#include "format/proto_names.hpp"
 #include "wire_bytes.hpp"
 
 #include <netinet/in.h>
@@ -99,49 +100,6 @@ std::string cString(const RawAttr& a)
 
 bool isIcmp(uint8_t p) { return p == IPPROTO_ICMP || p == IPPROTO_ICMPV6; }
 
-// libnetfilter_conntrack's invmap_icmp/invmap_icmpv6: query types map to their reply,
-// anything else to 255, which the kernel refuses (conntrackd's commit fails the same way).
-uint8_t replyIcmpType(uint8_t proto, uint8_t type)
-{
-    if (proto == IPPROTO_ICMP) {
-        switch (type) {
-        case 8: return 0;
-        case 0: return 8;
-        case 13: return 14;
-        case 14: return 13;
-        case 15: return 16;
-        case 16: return 15;
-        case 17: return 18;
-        case 18: return 17;
-        default: return 255;
-        }
-    }
-    switch (type) {
-    case 128: return 129;
-    case 129: return 128;
-    case 130: return 131;
-    case 131: return 130;
-    default: return 255;
-    }
-}
-
-// NFCT_SOPT_SETUP_REPLY as nl_create_conntrack() applies it before the commit.
-Tuple replyOf(const Tuple& o)
-{
-    Tuple r;
-    r.src = o.dst;
-    r.dst = o.src;
-    r.protocol = o.protocol;
-    r.sport = o.dport;
-    r.dport = o.sport;
-    if (o.protocol && isIcmp(*o.protocol) && o.icmpType) {
-        r.icmpType = replyIcmpType(*o.protocol, *o.icmpType);
-        r.icmpCode = o.icmpCode;
-        r.icmpId = o.icmpId;
-    }
-    return r;
-}
-
 struct CtAttrs {
     std::optional<Address> snat, dnat;
     std::optional<uint16_t> spat, dpat;
@@ -230,7 +188,7 @@ bool decodeCt(const uint8_t* p, size_t len, Entry& e, std::string& err)
         err = "master tuple without addresses";
         return false;
     }
-    e.reply = replyOf(e.orig);
+    e.reply = replyTupleOf(e.orig);
     // libnetfilter_conntrack turns SNAT/DNAT attributes into CTA_NAT_SRC/DST with only the
     // minimum address, and ports (min = max) only for TCP and UDP (__build_protonat).
     bool natPorts = *l4 == IPPROTO_TCP || *l4 == IPPROTO_UDP;
@@ -304,6 +262,26 @@ void fail(DecodeResult& r, uint32_t MalformedCounts::*counter, const std::string
 }
 
 } // namespace
+
+// NFCT_SOPT_SETUP_REPLY as nl_create_conntrack() applies it before the commit: the
+// inverse of the original, ICMP query types mapped to their reply the way
+// libnetfilter_conntrack's setter does (format/proto_names.hpp: 255 where there is none,
+// which the kernel refuses, as it refuses conntrackd's commit).
+Tuple replyTupleOf(const Tuple& o)
+{
+    Tuple r;
+    r.src = o.dst;
+    r.dst = o.src;
+    r.protocol = o.protocol;
+    r.sport = o.dport;
+    r.dport = o.sport;
+    if (o.protocol && isIcmp(*o.protocol) && o.icmpType) {
+        r.icmpType = *o.protocol == IPPROTO_ICMP ? icmpReplyType(*o.icmpType) : icmpv6ReplyType(*o.icmpType);
+        r.icmpCode = o.icmpCode;
+        r.icmpId = o.icmpId;
+    }
+    return r;
+}
 
 DecodeResult decodeDatagram(const uint8_t* data, size_t len)
 {

@@ -103,4 +103,8 @@ struct DecodeResult {
 // link MTU minus IP/UDP headers) and decodes each. Never reads outside [data, data+len).
 DecodeResult decodeDatagram(const uint8_t* data, size_t len);
 
+// The reply tuple conntrackd's commit derives from an original tuple (decoded entries
+// carry it already); also for entries that come without one.
+Tuple replyTupleOf(const Tuple& orig);
+
 } // namespace ctd::sync

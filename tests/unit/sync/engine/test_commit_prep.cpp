@@ -1,4 +1,5 @@
 #include "sync/engine/commit_prep.hpp"
+#include "sync/wire/sync_wire.hpp"
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -16,7 +17,7 @@ TEST(CommitPrep, IcmpEchoInvertsToEchoReply)
     t.icmpType = 8;
     t.icmpCode = 0;
     t.icmpId = 77;
-    Tuple r = invertTuple(t);
+    Tuple r = replyTupleOf(t);
     EXPECT_EQ(r.icmpType, 0);
     EXPECT_EQ(r.icmpId, 77);
     EXPECT_EQ(r.src, t.dst);

@@ -3,6 +3,7 @@
 #include "fake_kernel.hpp"
 #include "memory_link.hpp"
 #include "sync/engine/commit_prep.hpp"
+#include "sync/wire/sync_wire.hpp"
 #include "sync/engine/sync_engine.hpp"
 
 #include <gtest/gtest.h>
@@ -37,7 +38,7 @@ Entry udpEntry(uint32_t i, uint32_t mark = 0)
     e.orig.protocol = IPPROTO_UDP;
     e.orig.sport = static_cast<uint16_t>(1024 + (i % 50000));
     e.orig.dport = 53;
-    e.reply = invertTuple(e.orig);
+    e.reply = replyTupleOf(e.orig);
     e.status = 0x8; // IPS_SEEN_REPLY... enough for the wire
     e.timeout = 120;
     e.mark = mark;
@@ -49,7 +50,7 @@ Entry tcpEntry(uint32_t i, uint8_t state)
     Entry e = udpEntry(i);
     e.orig.protocol = IPPROTO_TCP;
     e.orig.dport = 443;
-    e.reply = invertTuple(e.orig);
+    e.reply = replyTupleOf(e.orig);
     e.tcp = TcpInfo{};
     e.tcp->state = state;
     return e;
@@ -302,7 +303,7 @@ TEST(SyncEngine, CommitPreparesEntriesForTheKernel)
     EXPECT_LE(*e.timeout, 120u - 10u);
     ASSERT_TRUE(e.tcp && e.tcp->flagsOrig);
     EXPECT_TRUE(e.tcp->flagsOrig->flags & 0x08) << "BE_LIBERAL without TCPWindowTracking";
-    EXPECT_EQ(e.reply, invertTuple(e.orig));
+    EXPECT_EQ(e.reply, replyTupleOf(e.orig));
 }
 
 TEST(SyncEngine, DisabledExternalCacheInjectsIntoTheKernel)
