@@ -665,7 +665,6 @@ std::vector<std::string> SyncEngine::describeResendQueue() const
 
 void SyncEngine::tick(uint64_t nowMs)
 {
-    lastTickMs_ = nowMs;
     if (fullResendDue_) {
         fullResendDue_ = false;
         enqueueWholeInternal();
@@ -684,7 +683,10 @@ void SyncEngine::tick(uint64_t nowMs)
             enqueueControl(flag::Alive);
         }
     }
-    if (settings_.mode == SyncMode::Alarm) {
+    // ALARM walks both caches; once a second is its granularity (RefreshTime and
+    // CacheTimeout are in seconds), not every 200 ms tick.
+    if (settings_.mode == SyncMode::Alarm && nowMs - lastAlarmScanMs_ >= 1000) {
+        lastAlarmScanMs_ = nowMs;
         const uint64_t refresh = settings_.refreshTimeSec * 1000ull;
         std::vector<CacheKey> due;
         internal_.forEach([&](const CacheKey& key, CacheObject& obj) {

@@ -206,7 +206,7 @@ private:
     bool fullResendDue_ = false; // highest sequence dropped unacknowledged (0 = none)
     uint64_t nextSeq_; // extended: the low 32 bits go on the wire
     uint64_t lastSendMs_ = 0;
-    uint64_t lastTickMs_ = 0;
+    uint64_t lastAlarmScanMs_ = 0;
 
     // receiver side (one tracker for the peer, as conntrackd 1.4.7)
     bool seqSet_ = false;
