@@ -376,6 +376,7 @@ def main():
     p.add_argument("--keep-sysctls", action="store_true",
                    help="leave the global sysctls as they are (small trial runs)")
     args = p.parse_args()
+    args.build = os.path.abspath(args.build)  # the drop-in symlink must not depend on the cwd
     if os.geteuid() != 0:
         print("bench_dropin.py needs root (namespaces, global conntrack sysctls)", file=sys.stderr)
         sys.exit(77)

@@ -5,7 +5,7 @@ namespace {
 
 Entry asConntrackdShowsIt(const CacheObject& obj, bool external)
 {
-    Entry e = obj.entry;
+    Entry e = obj.entry();
     e.timeout.reset();
     e.use.reset();
     if (external)
@@ -58,7 +58,7 @@ Result<uint64_t> dumpCache(const SyncCache& cache, const CacheDumpOptions& o, Te
             if (conntrackd)
                 appendAge(out, obj, o);
         } else {
-            formatter.entry(obj.entry);
+            formatter.entry(obj.entry());
         }
         ++written;
         if (out.wantsFlush() && !flush(out))

@@ -63,7 +63,7 @@ SyncCache::Upsert SyncCache::upsert(const Entry& entry, uint64_t nowMs, CacheObj
             return Upsert::Refused;
         }
         it = objects_.emplace(key, CacheObject{}).first;
-        it->second.entry = entry;
+        it->second.setEntry(entry);
         it->second.state = ObjectState::New;
         it->second.lastUpdateMs = nowMs;
         it->second.createdMs = nowMs;
@@ -73,7 +73,7 @@ SyncCache::Upsert SyncCache::upsert(const Entry& entry, uint64_t nowMs, CacheObj
         return Upsert::Added;
     }
     CacheObject& obj = it->second;
-    obj.entry = entry;
+    obj.setEntry(entry);
     // A destroyed entry that comes back is a new connection with the same tuple.
     obj.state = obj.state == ObjectState::Dead ? ObjectState::New : ObjectState::Alive;
     obj.lastUpdateMs = nowMs;

@@ -5,6 +5,7 @@
 // another (conntrackd does the same; silently losing an old connection would be worse).
 #pragma once
 
+#include "compact_entry.hpp"
 #include "entry.hpp"
 
 #include <cstddef>
@@ -36,12 +37,15 @@ enum class ObjectState : uint8_t { New, Alive, Dead };
 enum class QueueSlot : uint8_t { None, Tx, Resend };
 
 struct CacheObject {
-    Entry entry;
+    CompactEntry record;
+    Entry entry() const { return record.expand(); }
+    void setEntry(const Entry& e) { record.assign(e); }
     ObjectState state = ObjectState::New;
+    QueueSlot slot = QueueSlot::None;
+    uint32_t resyncPass = 0; // the last resync from the kernel that saw it (0: none)
     uint64_t createdMs = 0; // conntrackd -i's "active since"
     uint64_t lastUpdateMs = 0;
     uint64_t refreshDueMs = 0; // ALARM: when the next refresh is sent / the entry expires
-    QueueSlot slot = QueueSlot::None;
     uint64_t resendSeq = 0; // FTFW: extended sequence of the message in the resend queue
 };
 

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <ctime>
-#include <unordered_set>
 
 namespace ctd::sync {
 namespace {
@@ -107,7 +106,7 @@ void SyncEngine::kernelEvent(EventType type, const Entry& entry, uint64_t nowMs,
             enqueueMessage(dataPacket(PacketKind::CtDelete, entry));
             return;
         }
-        obj->entry = entry;
+        obj->setEntry(entry);
         obj->state = ObjectState::Dead;
         obj->lastUpdateMs = nowMs;
         enqueueObject(key, *obj);
@@ -151,20 +150,22 @@ Result<void> SyncEngine::resyncFromKernel(uint64_t nowMs, bool counted)
 {
     if (counted)
         ++counters_.kernelResyncs;
-    std::unordered_set<CacheKey, CacheKeyHash> seen;
+    // Each object the dump finds is stamped with this pass: no set of the keys seen,
+    // which cost about 100 bytes per entry at the moment memory is at its peak.
+    const uint32_t pass = ++resyncPasses_;
     auto dumped = kernel_.dump([&](const Entry& entry) {
         if (settings_.accept && !settings_.accept(entry))
             return;
         const CacheKey key = cacheKeyOf(entry);
-        seen.insert(key);
         if (settings_.internalCacheDisabled)
             return;
         CacheObject* existing = internal_.find(key);
         const bool changed = !existing || existing->state == ObjectState::Dead ||
-                             !sameSyncedState(existing->entry, entry);
+                             !sameSyncedState(existing->entry(), entry);
         CacheObject* obj = nullptr;
         if (internal_.upsert(entry, nowMs, &obj) == SyncCache::Upsert::Refused)
             return;
+        obj->resyncPass = pass;
         if (settings_.mode == SyncMode::Alarm && obj->refreshDueMs == 0)
             obj->refreshDueMs = nowMs + settings_.refreshTimeSec * 1000ull;
         // Events may have been lost: what changed meanwhile goes to the peer now.
@@ -180,17 +181,14 @@ Result<void> SyncEngine::resyncFromKernel(uint64_t nowMs, bool counted)
             return exps.error();
     }
     // Entries the kernel no longer has died while we were not listening.
-    std::vector<CacheKey> gone;
-    internal_.forEach([&](const CacheKey& key, const CacheObject& obj) {
-        if (obj.state != ObjectState::Dead && !seen.count(key))
-            gone.push_back(key);
+    // (enqueueObject changes only the queues, never the cache, so it may run in the walk.)
+    internal_.forEach([&](const CacheKey& key, CacheObject& obj) {
+        if (obj.state == ObjectState::Dead || obj.resyncPass == pass)
+            return;
+        obj.state = ObjectState::Dead;
+        obj.lastUpdateMs = nowMs;
+        enqueueObject(key, obj);
     });
-    for (const CacheKey& key : gone) {
-        CacheObject* obj = internal_.find(key);
-        obj->state = ObjectState::Dead;
-        obj->lastUpdateMs = nowMs;
-        enqueueObject(key, *obj);
-    }
     return Ok{};
 }
 
@@ -219,7 +217,7 @@ void SyncEngine::enqueueMessage(Packet packet)
         ++counters_.txQueueDrops;
         return;
     }
-    tx_.push_back(TxItem{TxItem::Kind::Message, {}, std::move(packet)});
+    tx_.push_back(TxItem{TxItem::Kind::Message, {}, std::make_unique<Packet>(std::move(packet))});
 }
 
 void SyncEngine::enqueueControl(uint8_t flags, uint32_t from, uint32_t to)
@@ -268,7 +266,7 @@ Packet SyncEngine::buildObjectPacket(const CacheObject& obj) const
         kind = PacketKind::CtNew;
     else if (obj.state == ObjectState::Dead)
         kind = PacketKind::CtDelete;
-    return dataPacket(kind, obj.entry);
+    return dataPacket(kind, obj.entry());
 }
 
 // ---------------------------------------------------------------- output
@@ -291,13 +289,13 @@ void SyncEngine::flush(uint64_t nowMs)
             afterObjectSent(item.key, *obj, nextSeq_ - 1);
             continue;
         }
-        send(item.packet, datagram, mtu);
+        send(*item.packet, datagram, mtu);
         if (settings_.mode != SyncMode::Ftfw)
             continue;
         const uint64_t seq = nextSeq_ - 1;
         // ALIVE is never resent, but it holds its number so a NACK covering it is
         // known to be harmless rather than a loss the engine cannot repair.
-        ResendItem kept{item.packet.isAlive() ? ResendItem::Kind::Marker : ResendItem::Kind::Message, {},
+        ResendItem kept{item.packet->isAlive() ? ResendItem::Kind::Marker : ResendItem::Kind::Message, {},
                         std::move(item.packet)};
         retain(seq, std::move(kept));
     }
@@ -586,8 +584,8 @@ void SyncEngine::handleNack(uint32_t from, uint32_t to)
                 ++counters_.resent;
             }
         } else if (item.kind == ResendItem::Kind::Message) {
-            Packet again = item.packet;
-            again.flags &= static_cast<uint8_t>(~(flag::Hello | flag::HelloBack));
+            std::unique_ptr<Packet> again = std::move(item.packet); // erased below
+            again->flags &= static_cast<uint8_t>(~(flag::Hello | flag::HelloBack));
             tx_.push_back(TxItem{TxItem::Kind::Message, {}, std::move(again)});
             ++counters_.resent;
         }
@@ -653,10 +651,10 @@ std::vector<std::string> SyncEngine::describeResendQueue() const
     lines.reserve(resend_.size());
     for (const auto& [seq, item] : resend_) {
         const uint32_t wire = static_cast<uint32_t>(seq);
-        if (item.kind == ResendItem::Kind::Object || item.packet.isData())
+        if (item.kind == ResendItem::Kind::Object || item.packet->isData())
             lines.push_back("object -> seq:" + std::to_string(wire));
         else
-            lines.push_back("control -> seq:" + std::to_string(wire) + " flags:" + std::to_string(item.packet.flags));
+            lines.push_back("control -> seq:" + std::to_string(wire) + " flags:" + std::to_string(item.packet->flags));
     }
     return lines;
 }
@@ -718,7 +716,7 @@ std::vector<Entry> SyncEngine::entriesToCommit(uint64_t nowMs)
     entries.reserve(external_.size());
     external_.forEach([&](const CacheKey&, const CacheObject& obj) {
         const uint64_t age = nowMs > obj.lastUpdateMs ? (nowMs - obj.lastUpdateMs) / 1000 : 0;
-        entries.push_back(prepareForCommit(obj.entry, settings_.commit, age));
+        entries.push_back(prepareForCommit(obj.entry(), settings_.commit, age));
     });
     // An expected connection can only be created once its master exists.
     std::stable_partition(entries.begin(), entries.end(), [](const Entry& e) { return !e.master; });

@@ -157,15 +157,17 @@ public:
     bool helloDone() const { return helloState_ == HelloState::Done; }
 
 private:
+    // Queued objects are the common case (a bulk send queues the whole cache), so a
+    // message's Packet (over 1 KB) is held apart rather than in every item.
     struct TxItem {
         enum class Kind : uint8_t { Object, Message } kind;
         CacheKey key; // Object: the internal cache entry, sent with its state at xmit time
-        Packet packet; // Message: control or a change with no cache object behind it
+        std::unique_ptr<Packet> packet; // Message: control or a change with no cache object behind it
     };
     struct ResendItem {
         enum class Kind : uint8_t { Object, Message, Marker } kind;
         CacheKey key;
-        Packet packet;
+        std::unique_ptr<Packet> packet;
     };
     enum class HelloState : uint8_t { Init, Say, Done };
 
@@ -207,6 +209,7 @@ private:
     uint64_t nextSeq_; // extended: the low 32 bits go on the wire
     uint64_t lastSendMs_ = 0;
     uint64_t lastAlarmScanMs_ = 0;
+    uint32_t resyncPasses_ = 0;
 
     // receiver side (one tracker for the peer, as conntrackd 1.4.7)
     bool seqSet_ = false;

@@ -30,7 +30,7 @@ TEST(SyncCache, KeysByOriginalTupleAndZone)
     changed.mark = 3;
     EXPECT_EQ(c.upsert(changed, 1), SyncCache::Upsert::Updated);
     EXPECT_EQ(c.size(), 2u);
-    EXPECT_EQ(c.find(cacheKeyOf(entry(1)))->entry.mark, 3u);
+    EXPECT_EQ(c.find(cacheKeyOf(entry(1)))->entry().mark, 3u);
     EXPECT_EQ(c.find(cacheKeyOf(entry(1)))->state, ObjectState::Alive);
 }
 

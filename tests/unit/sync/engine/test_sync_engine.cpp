@@ -110,7 +110,7 @@ std::map<std::string, uint32_t> marksByKey(const SyncCache& c)
         std::string key(reinterpret_cast<const char*>(k.orig.src.bytes.data()), 4);
         key += std::string(reinterpret_cast<const char*>(k.orig.dst.bytes.data()), 4);
         key += std::to_string(k.orig.sport.value_or(0)) + "/" + std::to_string(k.orig.protocol.value_or(0));
-        out[key] = o.entry.mark.value_or(0);
+        out[key] = o.entry().mark.value_or(0);
     });
     return out;
 }
@@ -129,7 +129,7 @@ TEST(SyncEngine, NotrackReplicatesNewUpdateDestroy)
     EXPECT_EQ(p.a->internalCache().size(), 99u) << "a sent destroy leaves the NOTRACK cache";
     auto* o = p.b->externalCache().find(cacheKeyOf(udpEntry(7)));
     ASSERT_NE(o, nullptr);
-    EXPECT_EQ(o->entry.mark, 42u);
+    EXPECT_EQ(o->entry().mark, 42u);
     EXPECT_EQ(marksByKey(p.a->internalCache()), marksByKey(p.b->externalCache()));
 }
 
