@@ -63,36 +63,40 @@ sdbus::Variant toVariant(const sync::StatValue& v)
 }
 
 // Writes chunks into the stream with its backpressure, then answers with count.
-class ChunkWriter : public std::enable_shared_from_this<ChunkWriter> {
+// Caches.Dump's output: the cursor makes the next stretch of text whenever the pipe
+// takes more, so the engine runs on between stretches and nothing waits in memory.
+class DumpWriter : public std::enable_shared_from_this<DumpWriter> {
 public:
-    ChunkWriter(std::vector<std::string> chunks, std::shared_ptr<OutputStream> out, CallPtr<uint64_t> call,
-                uint64_t count)
-        : chunks_(std::move(chunks)), out_(std::move(out)), call_(std::move(call)), count_(count)
+    DumpWriter(std::unique_ptr<sync::CacheDumpCursor> cursor, std::shared_ptr<OutputStream> out,
+               CallPtr<uint64_t> call, bool discard)
+        : cursor_(std::move(cursor)), out_(std::move(out)), call_(std::move(call)), discard_(discard)
     {
     }
     void run()
     {
         auto self = shared_from_this();
         out_->onWritable([self] { self->run(); });
-        while (next_ < chunks_.size()) {
-            if (out_->cancelled())
+        TextBuffer& text = cursor_->buffer();
+        while (!out_->cancelled()) {
+            if (!text.empty() && !discard_ && !out_->write(text.view()))
+                return; // the same text again from onWritable
+            text.clear();
+            if (!more_)
                 break;
-            if (!out_->write(chunks_[next_]))
-                return; // continue from onWritable
-            ++next_;
+            more_ = cursor_->step();
         }
         out_->onWritable(nullptr);
-        const uint64_t count = count_;
+        const uint64_t count = cursor_->written();
         auto call = call_;
         out_->finish([call, count] { call->reply(count); });
     }
 
 private:
-    std::vector<std::string> chunks_;
-    size_t next_ = 0;
+    std::unique_ptr<sync::CacheDumpCursor> cursor_;
     std::shared_ptr<OutputStream> out_;
     CallPtr<uint64_t> call_;
-    uint64_t count_;
+    bool discard_; // a format that writes nothing: only the count
+    bool more_ = true;
 };
 
 class CachesAdaptor final : public sdbus::AdaptorInterfaces<org::netfilter::Conntrack1::Caches_adaptor> {
@@ -240,26 +244,14 @@ private:
             auto out = ctx_.openStream(fd, {});
             const bool interactive = decodeOptions(options).interactive;
             return Authorized{"read-table", which, interactive, [this, call, out, dump, w, nothing]() mutable {
-                std::vector<std::string> chunks;
-                uint64_t count = 0;
                 dump.nowMs = sync::SyncRuntime::nowMs();
-                TextBuffer buffer;
-                auto keep = [&](TextBuffer& b) {
-                    if (!nothing)
-                        chunks.push_back(b.str());
-                    b.clear();
-                    return true;
-                };
                 const sync::SyncEngine& engine = rt_.engine();
-                ctd::Result<uint64_t> n =
-                    w.expectations
-                        ? sync::dumpExpectationCache(w.internal ? engine.internalExpectations()
-                                                                : engine.externalExpectations(),
-                                                     dump, buffer, keep)
-                        : sync::dumpCache(w.internal ? engine.internalCache() : engine.externalCache(), dump,
-                                          buffer, keep);
-                count = n ? *n : 0;
-                std::make_shared<ChunkWriter>(std::move(chunks), out, call, count)->run();
+                auto cursor = w.expectations
+                                  ? std::make_unique<sync::CacheDumpCursor>(
+                                        w.internal ? engine.internalExpectations() : engine.externalExpectations(), dump)
+                                  : std::make_unique<sync::CacheDumpCursor>(
+                                        w.internal ? engine.internalCache() : engine.externalCache(), dump);
+                std::make_shared<DumpWriter>(std::move(cursor), out, call, nothing)->run();
             }};
         });
     }

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 
 namespace ctd::sync {
 
@@ -25,7 +26,38 @@ struct CacheDumpOptions {
     uint64_t nowMs = 0;
 };
 
-// Writes every live entry; flush is called whenever out wants flushing (and may return
+// A dump in steps, so that a big cache goes out as fast as its reader takes it while the
+// engine keeps running in between, and costs only a snapshot of the keys (not the whole
+// text) meanwhile. An entry that is gone, or dead, by its turn is left out; one added
+// after the start is not shown.
+class CacheDumpCursor {
+public:
+    CacheDumpCursor(const SyncCache& cache, const CacheDumpOptions& options);
+    CacheDumpCursor(const ExpectationCache& cache, const CacheDumpOptions& options);
+    CacheDumpCursor(const CacheDumpCursor&) = delete;
+    CacheDumpCursor& operator=(const CacheDumpCursor&) = delete;
+
+    // Appends entries to buffer() until it wants flushing; false once everything,
+    // including the formatter's closing text, is in the buffer.
+    bool step();
+    TextBuffer& buffer() { return out_; }
+    uint64_t written() const { return written_; }
+
+private:
+    void start(const CacheDumpOptions& options, bool expectations);
+
+    TextBuffer out_;
+    std::unique_ptr<Formatter> formatter_;
+    // Writes item i of the snapshot if it still lives; true if it did.
+    std::function<bool(size_t)> emit_;
+    size_t count_ = 0;
+    size_t next_ = 0;
+    bool document_ = false;
+    bool done_ = false;
+    uint64_t written_ = 0;
+};
+
+// The whole dump at once: flush is called whenever out wants flushing (and may return
 // false to stop: the reader went away). Returns the number of entries written.
 Result<uint64_t> dumpCache(const SyncCache& cache, const CacheDumpOptions& options, TextBuffer& out,
                            const std::function<bool(TextBuffer&)>& flush);
