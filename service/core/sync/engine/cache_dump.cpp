@@ -99,7 +99,7 @@ CacheDumpCursor::CacheDumpCursor(const ExpectationCache& cache, const CacheDumpO
 {
     auto keys = std::make_shared<std::vector<ExpectationKey>>();
     keys->reserve(cache.size());
-    cache.forEach([&](const ExpectationObject& obj) { keys->push_back(expectationKeyOf(obj.expectation)); });
+    cache.forEach([&](const ExpectationKey& key, const ExpectationObject&) { keys->push_back(key); });
     count_ = keys->size();
     start(o, true);
     emit_ = [this, &cache, keys, o](size_t i) {

@@ -1,7 +1,6 @@
 // The expectation caches of the sync engine (Options { ExpectationSync }): what this node's
 // kernel expects (internal) and what the peers' kernels expect (external), keyed like the
-// kernel's expectation hash: the expected tuple and the zone. Bounded like the connection
-// caches; a full cache refuses and counts.
+// kernel's expectation hash: the expected tuple and the zone.
 #pragma once
 
 #include "entry.hpp"
@@ -9,9 +8,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
-#include <string>
-#include <unordered_map>
 
 namespace ctd::sync {
 
@@ -34,26 +30,12 @@ struct ExpectationObject {
     uint64_t lastUpdateMs = 0;
 };
 
-class ExpectationCache {
+class ExpectationCache : public CacheStore<ExpectationKey, ExpectationObject, ExpectationKeyHash> {
 public:
-    ExpectationCache(std::string name, size_t limit) : name_(std::move(name)), limit_(limit) {}
+    using CacheStore::CacheStore;
 
     // false: the cache is full (counted).
     bool upsert(const Expectation& x, uint64_t nowMs);
-    bool erase(const ExpectationKey& key);
-    const ExpectationObject* find(const ExpectationKey& key) const;
-    void clear();
-    size_t size() const { return objects_.size(); }
-    const std::string& name() const { return name_; }
-    CacheCounters& counters() { return counters_; }
-    const CacheCounters& counters() const { return counters_; }
-    void forEach(const std::function<void(const ExpectationObject&)>& fn) const;
-
-private:
-    std::string name_;
-    size_t limit_;
-    std::unordered_map<ExpectationKey, ExpectationObject, ExpectationKeyHash> objects_;
-    CacheCounters counters_;
 };
 
 } // namespace ctd::sync

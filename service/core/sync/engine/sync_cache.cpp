@@ -53,79 +53,23 @@ CacheKey cacheKeyOf(const Entry& entry)
 
 SyncCache::Upsert SyncCache::upsert(const Entry& entry, uint64_t nowMs, CacheObject** object)
 {
-    const CacheKey key = cacheKeyOf(entry);
-    auto it = objects_.find(key);
-    if (it == objects_.end()) {
-        if (limit_ != 0 && objects_.size() >= limit_) {
-            ++counters_.refusedFull;
-            if (object)
-                *object = nullptr;
-            return Upsert::Refused;
-        }
-        it = objects_.emplace(key, CacheObject{}).first;
-        it->second.setEntry(entry);
-        it->second.state = ObjectState::New;
-        it->second.lastUpdateMs = nowMs;
-        it->second.createdMs = nowMs;
-        ++counters_.added;
-        if (object)
-            *object = &it->second;
+    bool added = false;
+    CacheObject* obj = obtain(cacheKeyOf(entry), added);
+    if (object)
+        *object = obj;
+    if (!obj)
+        return Upsert::Refused;
+    obj->setEntry(entry);
+    obj->lastUpdateMs = nowMs;
+    if (added) {
+        obj->state = ObjectState::New;
+        obj->createdMs = nowMs;
         return Upsert::Added;
     }
-    CacheObject& obj = it->second;
-    obj.setEntry(entry);
     // A destroyed entry that comes back is a new connection with the same tuple.
-    obj.state = obj.state == ObjectState::Dead ? ObjectState::New : ObjectState::Alive;
-    obj.lastUpdateMs = nowMs;
-    ++counters_.updated;
-    if (object)
-        *object = &obj;
+    obj->state = obj->state == ObjectState::Dead ? ObjectState::New : ObjectState::Alive;
+    ++counters().updated;
     return Upsert::Updated;
-}
-
-CacheObject* SyncCache::find(const CacheKey& key)
-{
-    auto it = objects_.find(key);
-    return it == objects_.end() ? nullptr : &it->second;
-}
-
-const CacheObject* SyncCache::find(const CacheKey& key) const
-{
-    auto it = objects_.find(key);
-    return it == objects_.end() ? nullptr : &it->second;
-}
-
-bool SyncCache::erase(const CacheKey& key)
-{
-    if (objects_.erase(key) == 0)
-        return false;
-    ++counters_.deleted;
-    return true;
-}
-
-void SyncCache::clear()
-{
-    counters_.deleted += objects_.size();
-    objects_.clear();
-}
-
-void SyncCache::forEach(const std::function<void(const CacheKey&, CacheObject&)>& fn)
-{
-    for (auto& [key, obj] : objects_)
-        fn(key, obj);
-}
-
-void SyncCache::forEach(const std::function<void(const CacheKey&, const CacheObject&)>& fn) const
-{
-    for (const auto& [key, obj] : objects_)
-        fn(key, obj);
-}
-
-size_t SyncCache::eraseIf(const std::function<bool(const CacheKey&, const CacheObject&)>& pred)
-{
-    size_t n = std::erase_if(objects_, [&](const auto& kv) { return pred(kv.first, kv.second); });
-    counters_.deleted += n;
-    return n;
 }
 
 } // namespace ctd::sync

@@ -1,18 +1,14 @@
 // One sync cache: the internal cache (this node's kernel table as events and dumps tell it)
 // or the external cache (what the peers sent). Keyed like the kernel's own hash: the
 // original tuple plus the zone, so an update or destroy finds the entry its new came with.
-// Bounded by HashLimit: an entry that does not fit is refused and counted, never evicting
-// another (conntrackd does the same; silently losing an old connection would be worse).
 #pragma once
 
+#include "cache_store.hpp"
 #include "compact_entry.hpp"
 #include "entry.hpp"
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
-#include <string>
-#include <unordered_map>
 
 namespace ctd::sync {
 
@@ -49,43 +45,14 @@ struct CacheObject {
     uint64_t resendSeq = 0; // FTFW: extended sequence of the message in the resend queue
 };
 
-struct CacheCounters {
-    uint64_t added = 0;
-    uint64_t updated = 0;
-    uint64_t deleted = 0;
-    uint64_t refusedFull = 0; // HashLimit reached
-    uint64_t deleteMissing = 0; // destroy for an entry the cache never had
-};
-
-class SyncCache {
+// The internal or the external cache of connections.
+class SyncCache : public CacheStore<CacheKey, CacheObject, CacheKeyHash> {
 public:
-    SyncCache(std::string name, size_t limit) : name_(std::move(name)), limit_(limit) {}
+    using CacheStore::CacheStore;
 
     enum class Upsert { Added, Updated, Refused };
     // Adds or updates; an update keeps the object's queue bookkeeping.
     Upsert upsert(const Entry& entry, uint64_t nowMs, CacheObject** object = nullptr);
-    CacheObject* find(const CacheKey& key);
-    const CacheObject* find(const CacheKey& key) const;
-    bool erase(const CacheKey& key);
-    void clear();
-
-    size_t size() const { return objects_.size(); }
-    size_t limit() const { return limit_; }
-    const std::string& name() const { return name_; }
-    CacheCounters& counters() { return counters_; }
-    const CacheCounters& counters() const { return counters_; }
-
-    // Visits every object; fn may change the object but not add or erase.
-    void forEach(const std::function<void(const CacheKey&, CacheObject&)>& fn);
-    void forEach(const std::function<void(const CacheKey&, const CacheObject&)>& fn) const;
-    // Erases the objects pred selects; returns how many.
-    size_t eraseIf(const std::function<bool(const CacheKey&, const CacheObject&)>& pred);
-
-private:
-    std::string name_;
-    size_t limit_;
-    std::unordered_map<CacheKey, CacheObject, CacheKeyHash> objects_;
-    CacheCounters counters_;
 };
 
 } // namespace ctd::sync

@@ -251,7 +251,7 @@ void SyncEngine::enqueueWholeInternal()
     });
     for (const CacheKey& key : keys)
         enqueueObject(key, *internal_.find(key));
-    internalExp_.forEach([&](const ExpectationObject& o) {
+    internalExp_.forEach([&](const ExpectationKey&, const ExpectationObject& o) {
         Packet p;
         p.kind = PacketKind::ExpNew;
         p.expectation = o.expectation;
@@ -616,8 +616,7 @@ void SyncEngine::applyReceived(const Packet& packet, uint64_t nowMs)
                 ++counters_.injectFailures;
             return;
         }
-        if (!external_.erase(cacheKeyOf(packet.entry)))
-            ++external_.counters().deleteMissing;
+        external_.erase(cacheKeyOf(packet.entry)); // a destroy for nothing is counted
         return;
     case PacketKind::ExpNew:
     case PacketKind::ExpUpdate:
@@ -726,7 +725,7 @@ std::vector<Entry> SyncEngine::entriesToCommit(uint64_t nowMs)
 std::vector<Expectation> SyncEngine::expectationsToCommit(uint64_t nowMs) const
 {
     std::vector<Expectation> out;
-    externalExp_.forEach([&](const ExpectationObject& o) {
+    externalExp_.forEach([&](const ExpectationKey&, const ExpectationObject& o) {
         Expectation x = o.expectation;
         const uint64_t age = nowMs > o.lastUpdateMs ? (nowMs - o.lastUpdateMs) / 1000 : 0;
         if (settings_.commit.commitTimeout > 0)
