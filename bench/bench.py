@@ -16,29 +16,14 @@ namespace for the run and restored afterwards, whatever happens.
 import argparse
 import datetime
 import os
-import platform
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
-TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SYSCTLS = {
-    "/proc/sys/net/netfilter/nf_conntrack_max": "1200000",
-    "/proc/sys/net/netfilter/nf_conntrack_buckets": "1048576",
-}
-
-
-def read(path):
-    with open(path) as f:
-        return f.read().strip()
-
-
-def write(path, value):
-    with open(path, "w") as f:
-        f.write(value)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_common import SYSCTLS, TOP, machine, read, replace_section, write  # noqa: E402
 
 
 def run_timed(cmd, stdout=subprocess.DEVNULL):
@@ -137,11 +122,6 @@ TARGETS = {
 
 
 def write_report(args, rows):
-    cpu = "unknown"
-    for line in open("/proc/cpuinfo"):
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
     out = [
         BEGIN,
         "## Step 1: core dump, format, filter and delete",
@@ -150,7 +130,7 @@ def write_report(args, rows):
         "core in process) / conntrack-tools 1.4.7 measured in the same run; absolute times",
         "depend on the machine.",
         "",
-        f"Machine: {cpu}, {os.cpu_count()} CPUs, kernel {platform.release()}; "
+        f"Machine: {machine()}; "
         f"date {datetime.date.today().isoformat()}; median of {args.runs} runs.",
         "",
         "| N | case | ours (s) | conntrack (s) | ratio | target | met | peak RSS ours / conntrack (MiB) |",
@@ -174,29 +154,12 @@ def write_report(args, rows):
         out += [f"- {label}: {r:.2f}" for label, r in flat]
     out.append(END)
     path = os.path.join(TOP, "docs", "performance.md")
-    replace_section(path, "\n".join(out) + "\n")
+    replace_section(path, "\n".join(out), BEGIN, END, first=True)
     print(f"wrote {path}")
 
 
 BEGIN = "<!-- bench.py begin -->"
 END = "<!-- bench.py end -->"
-
-
-def replace_section(path, section):
-    """Replaces this script's section of docs/performance.md, keeping the others'."""
-    try:
-        text = open(path).read()
-    except FileNotFoundError:
-        text = "# Performance\n\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1].lstrip("\n")
-        text = head + section + ("\n" + tail if tail else "")
-    else:
-        head, _, rest = text.partition("\n\n")
-        text = head + "\n\n" + section + ("\n" + rest if rest else "")
-    with open(path, "w") as f:
-        f.write(text)
 
 
 def main():

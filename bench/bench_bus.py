@@ -16,7 +16,6 @@ results replace the "Step 2" section of docs/performance.md.
 import argparse
 import datetime
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -24,41 +23,11 @@ import sys
 import tempfile
 import time
 
-TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SYSCTLS = {
-    "/proc/sys/net/netfilter/nf_conntrack_max": "1200000",
-    "/proc/sys/net/netfilter/nf_conntrack_buckets": "1048576",
-}
-BUS_CONF = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path={sock}</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default"><allow user="root"/><allow own="*"/><allow send_destination="*"/>
-    <allow receive_type="method_call"/><allow receive_type="method_return"/>
-    <allow receive_type="error"/><allow receive_type="signal"/></policy>
-</busconfig>
-"""
-NAME = "org.netfilter.Conntrack1"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_common import (SYSCTLS, TOP, machine, peak_rss_kib, read, replace_section,  # noqa: E402
+                          start_ctd_on_bus, write)
+
 BEGIN, END = "<!-- bench_bus.py begin -->", "<!-- bench_bus.py end -->"
-
-
-def read(path):
-    with open(path) as f:
-        return f.read().strip()
-
-
-def write(path, value):
-    with open(path, "w") as f:
-        f.write(value)
-
-
-def peak_rss_kib(pid):
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return 0
 
 
 class Setup:
@@ -82,28 +51,7 @@ class Setup:
         subprocess.run(self.cmd(os.path.join(self.build, "bench", "ctfill"), "--count", str(self.n)),
                        check=True, stdout=subprocess.DEVNULL)
         print(f"  filled {self.n} entries in {time.perf_counter() - t0:.2f} s", flush=True)
-        sock = os.path.join(self.tmp, "bus.sock")
-        write(os.path.join(self.tmp, "bus.conf"), BUS_CONF.format(sock=sock))
-        self.procs.append(subprocess.Popen(
-            ["dbus-daemon", "--config-file=" + os.path.join(self.tmp, "bus.conf"), "--nofork", "--nopidfile"],
-            stderr=subprocess.DEVNULL))
-        for _ in range(200):
-            if os.path.exists(sock):
-                break
-            time.sleep(0.05)
-        self.env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS="unix:path=" + sock)
-        self.ctd = subprocess.Popen(self.cmd(os.path.join(self.build, "service", "ctd"), "--idle-timeout", "0",
-                                             "--log-level", "warning"), env=self.env)
-        self.procs.append(self.ctd)
-        for _ in range(200):
-            r = subprocess.run(["busctl", "status", NAME], env=self.env, capture_output=True, text=True)
-            if r.returncode == 0:
-                break
-            time.sleep(0.05)
-        else:
-            raise RuntimeError("ctd did not take its bus name")
-        # ip netns exec runs ctd as its child: the pid that owns the name is the one to watch.
-        self.ctd_pid = int([l for l in r.stdout.splitlines() if l.startswith("PID=")][0][4:])
+        self.env, self.ctd_pid = start_ctd_on_bus(self.build, self.tmp, self.cmd, self.procs)
         return self
 
     def __exit__(self, *exc):
@@ -173,14 +121,13 @@ def main():
 
 
 def write_report(args, rows):
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown")
     section = [
         BEGIN,
         "## Step 2: Table.List through the bus",
         "",
         "Written by `bench/bench_bus.py`: ctd's `Table.List` of N entries into a pipe drained to",
         "/dev/null vs `ctdump` (in process) in the same run; ctd's peak RSS while serving it.",
-        f"Machine: {cpu}, {os.cpu_count()} CPUs, kernel {platform.release()}; "
+        f"Machine: {machine()}; "
         f"date {datetime.date.today().isoformat()}; N = {args.size}; median of {args.runs} runs.",
         "",
         "| format | bus (s) | ctdump (s) | ratio | target | met | ctd peak RSS (MiB) | target | met |",
@@ -191,12 +138,7 @@ def write_report(args, rows):
                        f"{rss / 1024:.1f} | < 30 | {'yes' if rss < 30 * 1024 else 'no'} |")
     section.append(END)
     path = os.path.join(TOP, "docs", "performance.md")
-    text = open(path).read() if os.path.exists(path) else "# Performance\n"
-    if BEGIN in text and END in text:
-        text = text[:text.index(BEGIN)] + "\n".join(section) + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + "\n".join(section) + "\n"
-    write(path, text)
+    replace_section(path, "\n".join(section), BEGIN, END)
     print(f"wrote {path}")
 
 

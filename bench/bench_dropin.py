@@ -26,7 +26,6 @@ section of docs/performance.md.
 import argparse
 import datetime
 import os
-import platform
 import shutil
 import signal
 import statistics
@@ -39,8 +38,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from bench import SYSCTLS, read, write  # noqa: E402  (same sysctls and helpers as step 1)
-from bench_bus import BUS_CONF, NAME, peak_rss_kib  # noqa: E402  (same private bus as step 2)
+from bench_common import (SYSCTLS, machine, peak_rss_kib, read, replace_section,  # noqa: E402
+                          start_ctd_on_bus, write)
 
 REFERENCE = "/usr/sbin/conntrack"
 BEGIN, END = "<!-- bench_dropin.py begin -->", "<!-- bench_dropin.py end -->"
@@ -79,27 +78,7 @@ class Setup:
             self.run("sysctl", "-qw", f"net.netfilter.{knob}=0", check=True)
         if self.n:
             self.fill(self.n)
-        sock = os.path.join(self.tmp, "bus.sock")
-        write(os.path.join(self.tmp, "bus.conf"), BUS_CONF.format(sock=sock))
-        self.procs.append(subprocess.Popen(self.enter(
-            "dbus-daemon", "--config-file=" + os.path.join(self.tmp, "bus.conf"), "--nofork", "--nopidfile"),
-            stderr=subprocess.DEVNULL))
-        for _ in range(200):
-            if os.path.exists(sock):
-                break
-            time.sleep(0.05)
-        self.env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS="unix:path=" + sock)
-        self.ctd = subprocess.Popen(self.enter(os.path.join(self.build, "service", "ctd"),
-                                               "--idle-timeout", "0", "--log-level", "warning"), env=self.env)
-        self.procs.append(self.ctd)
-        for _ in range(200):
-            r = subprocess.run(["busctl", "status", NAME], env=self.env, capture_output=True, text=True)
-            if r.returncode == 0:
-                break
-            time.sleep(0.05)
-        else:
-            raise RuntimeError("ctd did not take its bus name")
-        self.ctd_pid = int([l for l in r.stdout.splitlines() if l.startswith("PID=")][0][4:])
+        self.env, self.ctd_pid = start_ctd_on_bus(self.build, self.tmp, self.enter, self.procs)
         os.mkdir(os.path.join(self.tmp, "bin"))
         self.dropin = os.path.join(self.tmp, "bin", "conntrack")
         os.symlink(os.path.join(self.build, "ctl", "ctctl"), self.dropin)
@@ -289,9 +268,7 @@ def bench_events(build, rate, seconds, window, runs):
 
 
 def machine_line(runs):
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")),
-               "unknown")
-    return (f"Machine: {cpu}, {os.cpu_count()} CPUs, kernel {platform.release()}; "
+    return (f"Machine: {machine()}; "
             f"date {datetime.date.today().isoformat()}; median of {runs} runs.")
 
 
@@ -352,13 +329,7 @@ def write_report(args, rows, events):
         out += ["", f"The drop-in kept every event in {kept} of {len(events)} runs."]
     out.append(END)
     path = os.path.join(TOP, "docs", "performance.md")
-    text = open(path).read() if os.path.exists(path) else "# Performance\n"
-    section = "\n".join(out)
-    if BEGIN in text and END in text:
-        text = text[:text.index(BEGIN)] + section + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    write(path, text)
+    replace_section(path, "\n".join(out), BEGIN, END)
     print(f"wrote {path}")
 
 

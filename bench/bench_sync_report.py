@@ -9,9 +9,11 @@ trial that died half-way leaves partial lines).
 """
 import argparse
 import os
-import platform
 import statistics
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_common import machine, replace_section  # noqa: E402
 
 BEGIN = "<!-- bench-sync.sh begin -->"
 END = "<!-- bench-sync.sh end -->"
@@ -111,7 +113,7 @@ def bulk_section(rows):
         lines += ["", f"conntrackd / ctd: {med['conntrackd'] / med['ctd']:.2f}× (target ≥ 3×)."]
     lines += [
         "",
-        f"### 3. Resident memory per cached entry",
+        "### 3. Resident memory per cached entry",
         "",
         "(VmRSS with the cache full − VmRSS right after start on an empty table) / entries;",
         "ctd: the ctd process; conntrackd: the daemon. Internal = A (filled by its start-up",
@@ -160,33 +162,6 @@ def churn_section(rows):
     return lines
 
 
-def machine():
-    cpu = "unknown"
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} CPUs, kernel {platform.release()}"
-
-
-def replace_section(path, section):
-    try:
-        text = open(path).read()
-    except FileNotFoundError:
-        text = "# Performance\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1]
-        text = head + section + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    with open(path, "w") as f:
-        f.write(text)
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--results", required=True, action="append",
@@ -215,7 +190,7 @@ def main():
     section = "\n".join(body)
     print(section)
     if args.write:
-        replace_section(args.write, section)
+        replace_section(args.write, section, BEGIN, END)
         print(f"wrote {args.write}", file=sys.stderr)
 
 

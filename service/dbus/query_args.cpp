@@ -80,8 +80,6 @@ bool hasPorts(uint8_t protocol)
         protocol == IPPROTO_SCTP || protocol == IPPROTO_DCCP || protocol == IPPROTO_GRE;
 }
 
-bool isIcmp(uint8_t protocol) { return protocol == protoIcmp || protocol == protoIcmpv6; }
-
 std::optional<unsigned long> parseNumber(std::string_view text, unsigned long max)
 {
     unsigned long value = 0;
@@ -445,8 +443,6 @@ std::vector<std::string> labelWords(const DictReader& reader, const std::string&
     return reader.get<std::vector<std::string>>(key).value_or(std::vector<std::string>{});
 }
 
-// ICMP request types and their replies, for inverting the original tuple on Create like
-// conntrack does (libnetfilter_conntrack's invmap).
 Tuple makeTuple(const Address& src, const Address& dst, std::optional<uint8_t> protocol,
                 std::optional<uint16_t> sport, std::optional<uint16_t> dport)
 {
@@ -457,22 +453,6 @@ Tuple makeTuple(const Address& src, const Address& dst, std::optional<uint8_t> p
     tuple.sport = sport;
     tuple.dport = dport;
     return tuple;
-}
-
-std::optional<uint8_t> invertIcmpType(uint8_t protocol, uint8_t type)
-{
-    static constexpr std::pair<uint8_t, uint8_t> v4[] = {{8, 0}, {13, 14}, {15, 16}, {17, 18}};
-    static constexpr std::pair<uint8_t, uint8_t> v6[] = {{128, 129}, {139, 140}};
-    auto search = [type](const auto& table) -> std::optional<uint8_t> {
-        for (auto [a, b] : table) {
-            if (type == a)
-                return b;
-            if (type == b)
-                return a;
-        }
-        return std::nullopt;
-    };
-    return protocol == protoIcmp ? search(v4) : search(v6);
 }
 
 // An address under a netmask: a contiguous mask becomes a prefix length (the kernel can

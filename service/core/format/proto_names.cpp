@@ -100,31 +100,37 @@ std::optional<uint8_t> sctpStateFromName(std::string_view n) { return reverse(kS
 std::optional<uint8_t> dccpStateFromName(std::string_view n) { return reverse(kDccpStates, n); }
 std::optional<uint8_t> dccpRoleFromName(std::string_view n) { return reverse(kDccpRoles, n); }
 
-uint8_t icmpReplyType(uint8_t type)
+namespace {
+
+struct IcmpPair {
+    uint8_t protocol, query, reply;
+};
+constexpr IcmpPair kIcmpPairs[] = {
+    {proto::kIcmp, 8, 0},       // echo
+    {proto::kIcmp, 13, 14},     // timestamp
+    {proto::kIcmp, 15, 16},     // information
+    {proto::kIcmp, 17, 18},     // address mask
+    {proto::kIcmpv6, 128, 129}, // echo
+    {proto::kIcmpv6, 139, 140}, // node information
+};
+
+} // namespace
+
+std::optional<uint8_t> invertIcmpType(uint8_t protocol, uint8_t type)
 {
-    switch (type) {
-    case 8: return 0; // echo -> echo reply
-    case 0: return 8;
-    case 13: return 14; // timestamp
-    case 14: return 13;
-    case 15: return 16; // information
-    case 16: return 15;
-    case 17: return 18; // address mask
-    case 18: return 17;
-    default: return 255;
+    for (const IcmpPair& p : kIcmpPairs) {
+        if (p.protocol != protocol)
+            continue;
+        if (type == p.query)
+            return p.reply;
+        if (type == p.reply)
+            return p.query;
     }
+    return std::nullopt;
 }
 
-uint8_t icmpv6ReplyType(uint8_t type)
-{
-    switch (type) {
-    case 128: return 129; // echo
-    case 129: return 128;
-    case 139: return 140; // node information
-    case 140: return 139;
-    default: return 255;
-    }
-}
+uint8_t icmpReplyType(uint8_t type) { return invertIcmpType(proto::kIcmp, type).value_or(255); }
+uint8_t icmpv6ReplyType(uint8_t type) { return invertIcmpType(proto::kIcmpv6, type).value_or(255); }
 
 bool hasPorts(uint8_t p)
 {

@@ -25,8 +25,13 @@ std::optional<uint8_t> sctpStateFromName(std::string_view name);
 std::optional<uint8_t> dccpStateFromName(std::string_view name);
 std::optional<uint8_t> dccpRoleFromName(std::string_view name);
 
-// The reply ICMP type libnetfilter_conntrack derives for an original type (echo -> echo
-// reply, ...), 255 when there is none, as its setter does.
+// The ICMP / ICMPv6 type of the other direction of a query (echo <-> echo reply,
+// timestamp, information, address mask; ICMPv6 echo and node information), as the kernel's
+// invert_tuple and libnetfilter_conntrack's invmap compute it: the one table behind Create's
+// reply tuple, the sync commit's and the save parser's. nullopt when the type has none, or
+// protocol is neither ICMP nor ICMPv6.
+std::optional<uint8_t> invertIcmpType(uint8_t protocol, uint8_t type);
+// The same with libnetfilter_conntrack's setter's 255 where there is none.
 uint8_t icmpReplyType(uint8_t type);
 uint8_t icmpv6ReplyType(uint8_t type);
 

@@ -1,6 +1,7 @@
 #include "ctnl_build.hpp"
 
 #include "ctnl_constants.hpp"
+#include "format/proto_names.hpp"
 
 #include <cerrno>
 #include <linux/netlink.h>
@@ -28,8 +29,6 @@ bool hasPorts(uint8_t proto)
         return false;
     }
 }
-
-bool isIcmp(uint8_t proto) { return proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6; }
 
 size_t addrLen(uint8_t family) { return family == AF_INET ? 4 : 16; }
 
@@ -137,31 +136,6 @@ void putStringNest(NlWriter& w, uint16_t nestType, uint16_t type, const std::str
     size_t n = w.beginNest(nestType);
     w.putString(type, s);
     w.endNest(n);
-}
-
-// The reply type of an ICMP query type, as the kernel's invert_tuple computes it.
-std::optional<uint8_t> invertIcmpType(uint8_t proto, uint8_t type)
-{
-    if (proto == IPPROTO_ICMP) {
-        switch (type) {
-        case 8: return 0;
-        case 0: return 8;
-        case 13: return 14;
-        case 14: return 13;
-        case 15: return 16;
-        case 16: return 15;
-        case 17: return 18;
-        case 18: return 17;
-        default: return std::nullopt;
-        }
-    }
-    switch (type) {
-    case 128: return 129;
-    case 129: return 128;
-    case 139: return 140;
-    case 140: return 139;
-    default: return std::nullopt;
-    }
 }
 
 Tuple invert(const Tuple& t)

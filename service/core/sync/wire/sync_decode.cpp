@@ -276,7 +276,7 @@ Tuple replyTupleOf(const Tuple& o)
     r.sport = o.dport;
     r.dport = o.sport;
     if (o.protocol && isIcmp(*o.protocol) && o.icmpType) {
-        r.icmpType = *o.protocol == IPPROTO_ICMP ? icmpReplyType(*o.icmpType) : icmpv6ReplyType(*o.icmpType);
+        r.icmpType = invertIcmpType(*o.protocol, *o.icmpType).value_or(255);
         r.icmpCode = o.icmpCode;
         r.icmpId = o.icmpId;
     }
