@@ -122,8 +122,23 @@ void Runner::run(const BusStep& step)
     case C::SendBulk: bus_.caches().SendBulk(options_); break;
     case C::ResetKernelTimers: bus_.caches().ResetKernelTimers(options_); break;
     case C::GetStatistics: {
-        const auto stats = toStatsMap(bus_.caches().GetStatistics(step.arg));
-        const std::string text = conntrackd::formatStats(step.arg, stats);
+        std::string text;
+        try {
+            text = conntrackd::formatStats(step.arg, toStatsMap(bus_.caches().GetStatistics(step.arg)));
+        } catch (const sdbus::Error& e) {
+            if (!withoutSyncEngine(e))
+                throw;
+            // No sync engine: ctd in Stats mode answers as conntrackd's stats mode does.
+            std::map<std::string, sdbus::Variant> flows;
+            try {
+                flows = bus_.stats().GetFlowStatistics(step.arg);
+            } catch (const sdbus::Error& inner) {
+                if (withoutSyncEngine(inner))
+                    throw e; // neither Sync nor Stats: the sync error says it
+                throw;
+            }
+            text = conntrackd::formatFlowStats(step.arg, toStatsMap(flows));
+        }
         std::fwrite(text.data(), 1, text.size(), stdout);
         std::fflush(stdout);
         break;

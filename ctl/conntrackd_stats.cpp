@@ -285,6 +285,21 @@ std::string queues(const Reader& r)
 
 } // namespace
 
+std::string formatFlowStats(const std::string& category, const StatsMap& stats)
+{
+    const Reader r(stats);
+    std::string out;
+    if (category.empty() || category == "ct") {
+        cacheStats(out, r, "stats");
+        trafficStats(out, r);
+    } else if (category == "cache") {
+        cacheStatsExtended(out, r, "stats");
+    } else if (category == "runtime") {
+        out = runtime(r);
+    }
+    return out;
+}
+
 std::string formatUptime(uint64_t seconds)
 {
     const unsigned long long days = seconds / (60 * 60 * 24);

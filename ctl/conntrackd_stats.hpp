@@ -23,6 +23,11 @@ using StatsMap = std::map<std::string, StatValue>;
 // string as "".
 std::string formatStats(const std::string& category, const StatsMap& stats);
 
+// The same in Stats mode (stats-mode.c, from Stats.GetFlowStatistics): "" and "ct" the
+// "stats" cache and the traffic counters, "cache" its extended counters, "runtime" as in
+// sync mode; every other category prints nothing.
+std::string formatFlowStats(const std::string& category, const StatsMap& stats);
+
 // run.c's uptime(): "N min", "N h N min", with "N day(s) " in front when a day has passed.
 std::string formatUptime(uint64_t seconds);
 

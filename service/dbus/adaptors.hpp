@@ -14,6 +14,7 @@ class IConnection;
 
 namespace ctd::sync {
 class SyncRuntime;
+class FlowLogger;
 }
 
 namespace ctd::dbus {
@@ -51,8 +52,9 @@ std::unique_ptr<AdaptorHandle> makeTableAdaptor(sdbus::IConnection& bus, Adaptor
 std::unique_ptr<AdaptorHandle> makeExpectationsAdaptor(sdbus::IConnection& bus,
                                                        AdaptorContext& ctx,
                                                        ExpectationBackend& backend);
+// flows: the Stats mode's flow logger (GetFlowStatistics), null without it.
 std::unique_ptr<AdaptorHandle> makeStatsAdaptor(sdbus::IConnection& bus, AdaptorContext& ctx,
-                                                StatsBackend& backend);
+                                                StatsBackend& backend, const sync::FlowLogger* flows = nullptr);
 // The sync engine's objects, present only with a Sync configuration.
 std::unique_ptr<AdaptorHandle> makeCachesAdaptor(sdbus::IConnection& bus, AdaptorContext& ctx,
                                                  sync::SyncRuntime& runtime);

@@ -73,7 +73,7 @@ int runService(const ServiceOptions& options, const BackendFactory& makeBackends
                 *bus, ctx, ManagerHooks{backends.features, [&] { stop("Manager.Stop"); }}));
             objects.push_back(makeTableAdaptor(*bus, ctx, *backends.table));
             objects.push_back(makeExpectationsAdaptor(*bus, ctx, *backends.expectations));
-            objects.push_back(makeStatsAdaptor(*bus, ctx, *backends.stats));
+            objects.push_back(makeStatsAdaptor(*bus, ctx, *backends.stats, backends.flows.get()));
             if (backends.sync) {
                 objects.push_back(makeCachesAdaptor(*bus, ctx, *backends.sync));
                 for (size_t i = 0; i < backends.sync->engine().channelCount(); ++i)

@@ -3,8 +3,14 @@
 #include "adaptor_support.hpp"
 #include "adaptors.hpp"
 #include "backends.hpp"
+#include "errors.hpp"
+#include "flow_logger.hpp"
+#include "sync_statistics.hpp"
 
 #include "stats_adaptor_glue.h"
+
+#include <algorithm>
+#include <cerrno>
 
 namespace ctd::dbus {
 
@@ -64,8 +70,8 @@ std::string renderMetrics(const std::vector<Counters>& perCpu, const Counters& g
 
 class StatsAdaptor final : public sdbus::AdaptorInterfaces<org::netfilter::Conntrack1::Stats_adaptor> {
 public:
-    StatsAdaptor(sdbus::IConnection& bus, AdaptorContext& ctx, StatsBackend& backend)
-        : AdaptorInterfaces(bus, "/org/netfilter/Conntrack1/Stats"), ctx_(ctx), backend_(backend)
+    StatsAdaptor(sdbus::IConnection& bus, AdaptorContext& ctx, StatsBackend& backend, const sync::FlowLogger* flows)
+        : AdaptorInterfaces(bus, "/org/netfilter/Conntrack1/Stats"), ctx_(ctx), backend_(backend), flows_(flows)
     {
         registerAdaptor();
     }
@@ -97,6 +103,34 @@ private:
                            [call] { call->reply(serviceCounterMap()); });
     }
 
+    void GetFlowStatistics(sdbus::Result<std::map<std::string, sdbus::Variant>>&& result,
+                           std::string category) override
+    {
+        using VariantMap = std::map<std::string, sdbus::Variant>;
+        ctx_.serve(getObject(), std::move(result), "Stats.GetFlowStatistics", [&](const CallPtr<VariantMap>& call) {
+            static const char* known[] = {"", "network", "cache", "runtime", "link", "rsqueue", "queue", "ct", "expect"};
+            if (std::find(std::begin(known), std::end(known), category) == std::end(known))
+                throw invalidArgument("category: '" + category +
+                                      "' is not one of network, cache, runtime, link, rsqueue, queue, ct, expect");
+            if (!flows_)
+                throw toDbusError(makeError(ENOTCONN, "ctd runs without Stats mode (no Stats section in its "
+                                                      "conntrackd.conf, or a Sync section)"));
+            return Authorized{"read-stats", category, false, [this, call, category] {
+                auto stats = sync::collectFlowStatistics(*flows_, category);
+                if (!stats) {
+                    call->fail(stats.error());
+                    return;
+                }
+                VariantMap out;
+                for (const auto& [key, value] : *stats) {
+                    if (const auto* n = std::get_if<uint64_t>(&value))
+                        out.emplace(key, sdbus::Variant(*n));
+                }
+                call->reply(out);
+            }};
+        });
+    }
+
     void Metrics(sdbus::Result<std::string>&& result) override
     {
         auto call = ctx_.begin(getObject(), std::move(result), "Stats.Metrics");
@@ -111,14 +145,15 @@ private:
 
     AdaptorContext& ctx_;
     StatsBackend& backend_;
+    const sync::FlowLogger* flows_; // null without Stats mode
 };
 
 } // namespace
 
 std::unique_ptr<AdaptorHandle> makeStatsAdaptor(sdbus::IConnection& bus, AdaptorContext& ctx,
-                                                StatsBackend& backend)
+                                                StatsBackend& backend, const sync::FlowLogger* flows)
 {
-    return std::make_unique<AdaptorHolder<StatsAdaptor>>(bus, ctx, backend);
+    return std::make_unique<AdaptorHolder<StatsAdaptor>>(bus, ctx, backend, flows);
 }
 
 } // namespace ctd::dbus

@@ -1,5 +1,6 @@
 #include "sync_statistics.hpp"
 
+#include "flow_logger.hpp"
 #include "sync_runtime.hpp"
 
 #include <cerrno>
@@ -44,22 +45,76 @@ uint64_t activeObjects(const SyncCache& cache)
     return n;
 }
 
-// The block conntrackd -s prints per cache ("current active connections" ...).
-void cacheSummary(Statistics& out, const std::string& p, uint64_t active, const CacheCounters& c)
+// One cache's counters as conntrackd's cache.c shows them, from the sync caches and from
+// the Stats mode's flow logger alike.
+struct CacheNumbers {
+    uint64_t active = 0; // live objects (not dead)
+    uint64_t total = 0;  // objects held, dead ones included
+    uint64_t created = 0, createdFailed = 0, updated = 0, destroyed = 0, destroyedFailed = 0;
+};
+
+CacheNumbers numbersOf(uint64_t active, uint64_t total, const CacheCounters& c)
 {
-    put(out, p + "active", active);
-    put(out, p + "created", c.added);
-    put(out, p + "created_failed", c.refusedFull);
-    put(out, p + "updated", c.updated);
+    return {active, total, c.added, c.refusedFull, c.updated, c.deleted, c.deleteMissing};
+}
+
+// The block conntrackd -s prints per cache ("current active connections" ...).
+void cacheSummary(Statistics& out, const std::string& p, const CacheNumbers& n)
+{
+    put(out, p + "active", n.active);
+    put(out, p + "created", n.created);
+    put(out, p + "created_failed", n.createdFailed);
+    put(out, p + "updated", n.updated);
     put(out, p + "updated_failed", 0);
-    put(out, p + "destroyed", c.deleted);
-    put(out, p + "destroyed_failed", c.deleteMissing);
+    put(out, p + "destroyed", n.destroyed);
+    put(out, p + "destroyed_failed", n.destroyedFailed);
+}
+
+// -s cache: cache_stats_extended(). A failed creation is a full cache (no_space).
+void cacheExtended(Statistics& out, const std::string& p, const CacheNumbers& n)
+{
+    put(out, p + "active_objects", n.active);
+    put(out, p + "active_entries", n.active);
+    put(out, p + "total_entries", n.total);
+    put(out, p + "created", n.created);
+    put(out, p + "created_failed", n.createdFailed);
+    put(out, p + "no_memory", 0);
+    put(out, p + "no_space", n.createdFailed);
+    put(out, p + "updated", n.updated);
+    put(out, p + "updated_failed", 0);
+    put(out, p + "update_not_found", 0);
+    put(out, p + "deleted", n.destroyed);
+    put(out, p + "deleted_failed", n.destroyedFailed);
+    put(out, p + "delete_not_found", n.destroyedFailed);
+}
+
+// -s runtime: dump_stats_runtime(); conntrackd's process-model counters are zeros here.
+struct RuntimeNumbers {
+    uint64_t uptime = 0, eventsReceived = 0, eventsFiltered = 0, overruns = 0, kernelResyncs = 0,
+             bufferSize = 0;
+};
+
+void runtimeCounters(Statistics& out, const RuntimeNumbers& n)
+{
+    put(out, "uptime", n.uptime);
+    put(out, "events_received", n.eventsReceived);
+    put(out, "events_filtered", n.eventsFiltered);
+    put(out, "events_unknown", 0);
+    put(out, "catch_failed", 0);
+    put(out, "dump_unknown", 0);
+    put(out, "netlink_overrun", n.overruns);
+    put(out, "flush_kernel", 0);
+    put(out, "kernel_resyncs", n.kernelResyncs);
+    put(out, "buffer_size", n.bufferSize);
+    for (const char* k : {"child_failed", "child_segfault", "child_termsig", "select_failed", "wait_failed",
+                          "local_read_failed", "local_unknown_request"})
+        put(out, k, 0);
 }
 
 void summary(Statistics& out, SyncEngine& e)
 {
     for (const SyncCache* cache : {&e.internalCache(), &e.externalCache()})
-        cacheSummary(out, cache->name() + ".", activeObjects(*cache), cache->counters());
+        cacheSummary(out, cache->name() + ".", numbersOf(activeObjects(*cache), cache->size(), cache->counters()));
     put(out, "traffic.bytes", e.counters().trafficBytes);
     put(out, "traffic.packets", e.counters().trafficPackets);
     put(out, "msg.malformed", e.counters().msgMalformed);
@@ -85,43 +140,15 @@ void network(Statistics& out, SyncEngine& e)
 
 void cache(Statistics& out, SyncEngine& e)
 {
-    for (const SyncCache* cache : {&e.internalCache(), &e.externalCache()}) {
-        const std::string p = cache->name() + ".";
-        const CacheCounters& c = cache->counters();
-        const uint64_t active = activeObjects(*cache);
-        put(out, p + "active_objects", active);
-        put(out, p + "active_entries", active);
-        put(out, p + "total_entries", cache->size());
-        put(out, p + "created", c.added);
-        put(out, p + "created_failed", c.refusedFull);
-        put(out, p + "no_memory", 0);
-        put(out, p + "no_space", c.refusedFull);
-        put(out, p + "updated", c.updated);
-        put(out, p + "updated_failed", 0);
-        put(out, p + "update_not_found", 0);
-        put(out, p + "deleted", c.deleted);
-        put(out, p + "deleted_failed", c.deleteMissing);
-        put(out, p + "delete_not_found", c.deleteMissing);
-    }
+    for (const SyncCache* cache : {&e.internalCache(), &e.externalCache()})
+        cacheExtended(out, cache->name() + ".", numbersOf(activeObjects(*cache), cache->size(), cache->counters()));
 }
 
 void runtime(Statistics& out, SyncRuntime& rt)
 {
-    SyncEngine& e = rt.engine();
-    const EngineCounters& c = e.counters();
-    put(out, "uptime", rt.uptimeSeconds());
-    put(out, "events_received", c.eventsReceived);
-    put(out, "events_filtered", c.eventsFiltered);
-    put(out, "events_unknown", 0);
-    put(out, "catch_failed", 0);
-    put(out, "dump_unknown", 0);
-    put(out, "netlink_overrun", rt.eventLoss());
-    put(out, "flush_kernel", 0);
-    put(out, "kernel_resyncs", c.kernelResyncs);
-    put(out, "buffer_size", rt.eventBufferSize());
-    for (const char* k : {"child_failed", "child_segfault", "child_termsig", "select_failed", "wait_failed",
-                          "local_read_failed", "local_unknown_request"})
-        put(out, k, 0);
+    const EngineCounters& c = rt.engine().counters();
+    runtimeCounters(out, {rt.uptimeSeconds(), c.eventsReceived, c.eventsFiltered, rt.eventLoss(), c.kernelResyncs,
+                          rt.eventBufferSize()});
 }
 
 void links(Statistics& out, SyncEngine& e)
@@ -167,6 +194,28 @@ void ftfw(Statistics& out, SyncEngine& e)
 
 } // namespace
 
+Result<Statistics> collectFlowStatistics(const FlowLogger& flows, const std::string& category)
+{
+    Statistics out;
+    const FlowCounters& c = flows.counters();
+    // conntrackd's "stats" cache: entries leave it when destroyed, so all it holds is live.
+    const CacheNumbers n{c.active, c.active, c.created, 0, c.updated, c.destroyed, 0};
+    if (category.empty() || category == "ct") {
+        // stats-mode.c STATS: cache_stats() of the "stats" cache, then dump_traffic_stats().
+        cacheSummary(out, "stats.", n);
+        put(out, "traffic.bytes", c.bytes);
+        put(out, "traffic.packets", c.packets);
+    } else if (category == "cache") {
+        cacheExtended(out, "stats.", n);
+    } else if (category == "runtime") {
+        runtimeCounters(out, {flows.uptimeSeconds(), c.eventsReceived, 0, flows.lost(), 0, flows.bufferSize()});
+    } else if (category != "network" && category != "link" && category != "rsqueue" && category != "queue" &&
+               category != "expect") {
+        return makeError(EINVAL, "unknown statistics category '" + category + "'");
+    }
+    return out;
+}
+
 Result<Statistics> collectStatistics(SyncRuntime& rt, const std::string& category)
 {
     Statistics out;
@@ -192,7 +241,7 @@ Result<Statistics> collectStatistics(SyncRuntime& rt, const std::string& categor
         if (!e.settings().expectationSync)
             return out;
         for (const ExpectationCache* cache : {&e.internalExpectations(), &e.externalExpectations()})
-            cacheSummary(out, cache->name() + ".", cache->size(), cache->counters());
+            cacheSummary(out, cache->name() + ".", numbersOf(cache->size(), cache->size(), cache->counters()));
     }
     else
         return makeError(EINVAL, "unknown statistics category '" + category + "'");

@@ -11,6 +11,9 @@ each: "Interface.Method ARG..." with options as key=value.
 Environment:
   FAKE_CACHES_LOG      call log (required)
   FAKE_CACHES_NO_SYNC  1: no Caches and no Links (ctd without a Sync section)
+  FAKE_CACHES_STATS_MODE  1: with FAKE_CACHES_NO_SYNC, ctd in Stats mode: a Stats object
+                       whose GetFlowStatistics answers with the counters of
+                       tests/unit/ctl/conntrackd_samples/stats-mode-*.txt
   FAKE_CACHES_EXPECT   1: expectation sync on (GetStatistics("expect") is not empty)
   FAKE_CACHES_FAIL     METHOD=ERRORNAME:MESSAGE: that Caches method fails so
 No polkit: tests run as root. Needs python3-dbus and python3-gi (GLib main loop).
@@ -32,6 +35,7 @@ ERR = 'org.netfilter.Conntrack1.Error.'
 LOG = os.environ['FAKE_CACHES_LOG']
 NO_SYNC = os.environ.get('FAKE_CACHES_NO_SYNC') == '1'
 EXPECT = os.environ.get('FAKE_CACHES_EXPECT') == '1'
+STATS_MODE = os.environ.get('FAKE_CACHES_STATS_MODE') == '1'
 FAIL = {}
 if os.environ.get('FAKE_CACHES_FAIL'):
     method, _, rest = os.environ['FAKE_CACHES_FAIL'].partition('=')
@@ -318,6 +322,38 @@ class Caches(Props):
         return statistics(category)
 
 
+def flow_statistics(category):
+    """Stats.GetFlowStatistics: the counters behind conntrackd_samples/stats-mode-*.txt."""
+    return sdict({k: t(v) for k, v in flow_counters(category).items()})
+
+
+def flow_counters(category):
+    if category in ('', 'ct'):
+        return {'stats.active': 2, 'stats.created': 3, 'stats.created_failed': 0,
+                'stats.updated': 0, 'stats.updated_failed': 0, 'stats.destroyed': 1,
+                'stats.destroyed_failed': 0, 'traffic.bytes': 384, 'traffic.packets': 3}
+    if category == 'cache':
+        keys = {k: 0 for k in ('created_failed', 'no_memory', 'no_space', 'updated',
+                               'updated_failed', 'update_not_found', 'deleted_failed',
+                               'delete_not_found')}
+        keys.update(active_objects=2, active_entries=2, total_entries=2, created=3, deleted=1)
+        return {'stats.' + k: v for k, v in keys.items()}
+    if category == 'runtime':
+        return {'uptime': 10, 'events_received': 2, 'buffer_size': 2097152}
+    if category in ('network', 'link', 'rsqueue', 'queue', 'expect'):
+        return {}
+    raise BusError(ERR + 'InvalidArgument', 'category: %r' % category)
+
+
+class Stats(Props):
+    interface = IFACE + 'Stats'
+
+    @dbus.service.method(IFACE + 'Stats', in_signature='s', out_signature='a{sv}')
+    def GetFlowStatistics(self, category):
+        record('Stats.GetFlowStatistics', repr(str(category)))
+        return flow_statistics(category)
+
+
 class Link(Props):
     interface = IFACE + 'Link'
 
@@ -347,6 +383,8 @@ def main():
     if not NO_SYNC:
         objects += [Caches(bus, ROOT + '/Caches'), Link(bus, ROOT + '/Links/0', 0),
                     Link(bus, ROOT + '/Links/1', 1)]
+    elif STATS_MODE:
+        objects.append(Stats(bus, ROOT + '/Stats'))
     name = dbus.service.BusName(NAME, bus, do_not_queue=True)
     loop = GLib.MainLoop()
     print('fake_caches: ready', flush=True)

@@ -317,6 +317,30 @@ out=$(ctctl links 2>&1); rc=$?
     fail "ctctl links without sync: rc $rc $out"
 stop_fake
 
+# --- ctd in Stats mode (a Stats section, no Sync): -s from Stats.GetFlowStatistics ----------
+start_fake FAKE_CACHES_NO_SYNC=1 FAKE_CACHES_STATS_MODE=1
+run -s
+# Caches.GetStatistics fails (no such object), so only the Stats call is logged.
+check "-s in Stats mode" 0 "$SAMPLES/stats-mode-general.txt" "Stats.GetFlowStatistics ''"
+for word in ct cache runtime; do
+    run -s $word
+    check "-s $word in Stats mode" 0 "$SAMPLES/stats-mode-${word/#ct/general}.txt" \
+        "Stats.GetFlowStatistics '${word/#ct/}'"
+done
+for word in network link rsqueue queue expect; do
+    run -s $word
+    check "-s $word in Stats mode prints nothing" 0 "$EMPTY" "Stats.GetFlowStatistics '$word'"
+done
+run -c
+[ "$RC" = 1 ] && printf '%s' "$ERRN" | grep -q '^\[ERROR\] ctd runs without a sync configuration' &&
+    ok "-c in Stats mode: without a sync configuration" || fail "-c in Stats mode: rc $RC, stderr $ERRN"
+stop_fake
+start_fake FAKE_CACHES_NO_SYNC=1
+run -s cache
+[ "$RC" = 1 ] && printf '%s' "$ERRN" | grep -q '^\[ERROR\] ctd runs without a sync configuration' &&
+    ok "-s cache without Sync or Stats" || fail "-s cache without Sync or Stats: rc $RC, stderr $ERRN"
+stop_fake
+
 # --- -d and the foreground mode exec ctd ----------------------------------------------------
 cat >"$T/fake-ctd" <<STUB
 #!/bin/sh

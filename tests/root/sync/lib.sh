@@ -15,6 +15,9 @@
 #   sync_require_or_skip                   exit 77 unless root and the tools are there
 #   sync_require_impl IMPL...              exit 77 if an implementation cannot run (ctd
 #                                          before CTD_SYNC_ENABLED=1)
+#   sync_impl_args ARGS...                 main shell; a script's only options
+#                                          --impl-a I / --impl-b I into impl_a / impl_b
+#                                          (default ctd), anything else dies
 #   pair_up                                main shell; two namespaces (names pid-suffixed,
 #                                          in SYNC_NS_A, SYNC_NS_B), veth va (A) <-> vb (B),
 #                                          192.0.2.1/24 + 2001:db8::1/64 on A, .2 and ::2 on
@@ -77,6 +80,20 @@ SYNC_LAST_COUNT=0
 
 sync_require_or_skip() {
     require_root_or_skip conntrack conntrackd ip nft "$CTT_PYTHON" setsid
+}
+
+# sync_impl_args "$@": for scripts whose only options name the two implementations.
+# shellcheck disable=SC2034 # impl_a, impl_b: read by the test scripts
+sync_impl_args() {
+    impl_a=ctd impl_b=ctd
+    while (($#)); do
+        case $1 in
+        --impl-a) impl_a=$2; shift ;;
+        --impl-b) impl_b=$2; shift ;;
+        *) ctt_die "unknown argument $1" ;;
+        esac
+        shift
+    done
 }
 
 # sync_require_impl IMPL...: exit 77 early (before any namespace is made) when an

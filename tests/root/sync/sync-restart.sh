@@ -8,15 +8,7 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-impl_a=ctd impl_b=ctd
-while (($#)); do
-    case $1 in
-    --impl-a) impl_a=$2; shift ;;
-    --impl-b) impl_b=$2; shift ;;
-    *) ctt_die "unknown argument $1" ;;
-    esac
-    shift
-done
+sync_impl_args "$@"
 sync_require_or_skip
 sync_require_impl "$impl_a" "$impl_b"
 

@@ -250,3 +250,31 @@ TEST(ConntrackdStats, HostileValues)
     items["items"] = uint64_t{5};
     EXPECT_EQ(formatStats("rsqueue", items), "resent queue (len=1)\n");
 }
+
+// Stats mode (stats-mode.c): the "stats" cache and the traffic of the destroyed flows; the
+// samples are conntrackd 1.4.7 with a Stats section (3 flows, 1 destroyed with 3 packets).
+TEST(ConntrackdStats, StatsMode)
+{
+    StatsMap m;
+    cacheCounters(m, "stats", 2, 3, 1);
+    m["traffic.bytes"] = uint64_t{384};
+    m["traffic.packets"] = uint64_t{3};
+    EXPECT_EQ(formatFlowStats("", m), sample("stats-mode-general"));
+    EXPECT_EQ(formatFlowStats("ct", m), sample("stats-mode-general"));
+
+    StatsMap cache;
+    extendedCache(cache, "stats", 2);
+    cache["stats.created"] = uint64_t{3};
+    cache["stats.deleted"] = uint64_t{1};
+    EXPECT_EQ(formatFlowStats("cache", cache), sample("stats-mode-cache"));
+
+    StatsMap runtime;
+    runtime["uptime"] = uint64_t{10};
+    runtime["events_received"] = uint64_t{2};
+    runtime["buffer_size"] = uint64_t{2097152};
+    EXPECT_EQ(formatFlowStats("runtime", runtime), sample("stats-mode-runtime"));
+
+    // conntrackd's stats mode answers the sync categories with nothing.
+    for (const char* c : {"network", "link", "rsqueue", "queue", "expect", "bogus"})
+        EXPECT_EQ(formatFlowStats(c, m), "") << c;
+}
