@@ -194,6 +194,8 @@ int main(int argc, char** argv)
                 backends.fatal = "sync engine: " + runtime.error().message;
             } else {
                 backends.sync = std::move(*runtime);
+                for (const auto& note : backends.sync->startupNotes())
+                    ctd::log::write(note.priority, note.text);
                 backends.features.push_back("sync");
                 ctd::log::info(std::string("sync engine: ") + ctd::sync::modeName(parsed->sync.mode) + ", " +
                                std::to_string(backends.sync->engine().channelCount()) + " link(s), " +

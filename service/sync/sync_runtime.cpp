@@ -7,6 +7,7 @@
 #include <cstring>
 #include <ctime>
 #include <sys/eventfd.h>
+#include <syslog.h>
 #include <unistd.h>
 
 namespace ctd::sync {
@@ -24,6 +25,24 @@ struct LinkSource {
 };
 
 Error sdError(int r, const std::string& what) { return makeError(-r, what + ": " + std::strerror(-r)); }
+
+// Filter From Kernelspace: the filter as a BPF program on the event socket, as conntrackd
+// does. The same rule stays applied in userspace (engineSetupFrom), so a program that is
+// too long or that the kernel refuses costs CPU, not correctness.
+SyncRuntime::Note attachKernelFilter(nl::MnlSocket& socket, const EventFilter& filter)
+{
+    const std::string what = "Filter From Kernelspace: ";
+    auto program = nl::buildEventBpf(eventBpfSpecOf(filter));
+    if (!program)
+        return {LOG_NOTICE, what + program.error().message + "; filtering in userspace only"};
+    if (program->empty())
+        return {LOG_DEBUG, what + "nothing to filter (empty lists), no BPF program attached"};
+    if (auto r = socket.attachFilter(*program); !r)
+        return {LOG_WARNING, what + "the kernel refused the event socket's BPF program (" + r.error().message +
+                                 "); filtering in userspace only"};
+    return {LOG_DEBUG, what + "BPF program of " + std::to_string(program->size()) +
+                           " instructions attached to the event socket"};
+}
 
 } // namespace
 
@@ -71,6 +90,9 @@ Result<void> SyncRuntime::open()
             return makeError(socket.error().code, "event socket: " + socket.error().message);
         eventSocket_ = std::move(*socket);
         listener_ = std::make_unique<nl::EventListener>(*eventSocket_);
+        // before subscribing: no unfiltered event gets queued
+        if (config_.general.filter.present && config_.general.filter.from == FilterFrom::Kernelspace)
+            notes_.push_back(attachKernelFilter(*eventSocket_, config_.general.filter));
         const uint32_t groups = nl::CtAll | (setup.settings.expectationSync ? uint32_t{nl::ExpAll} : 0u);
         if (auto r = listener_->subscribe(groups); !r)
             return makeError(r.error().code, "conntrack events: " + r.error().message);

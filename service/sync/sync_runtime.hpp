@@ -58,6 +58,14 @@ public:
 
     static uint64_t nowMs();
 
+    // What start() has to say that is no error, for the service's log: syslog priority
+    // and text (the event socket's BPF filter: attached, too long, refused).
+    struct Note {
+        int priority;
+        std::string text;
+    };
+    const std::vector<Note>& startupNotes() const { return notes_; }
+
 private:
     SyncRuntime(sd_event* loop, SyncConfig config);
     Result<void> open();
@@ -78,6 +86,7 @@ private:
 
     sd_event* loop_;
     SyncConfig config_;
+    std::vector<Note> notes_;
     std::unique_ptr<nl::MnlSocket> eventSocket_;
     std::unique_ptr<nl::MnlSocket> tableSocket_;
     std::unique_ptr<nl::EventListener> listener_;

@@ -96,6 +96,11 @@ Result<void> MnlSocket::connect()
     getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &actual, &len);
     // Headroom for the kernel's own accounting (it compares with sk_sndbuf - 32).
     maxDatagram_ = std::min(options_.batchBytes, actual > 4096 ? size_t(actual) - 4096 : size_t(4096));
+    if (!filter_.empty()) {
+        auto program = filter_;
+        if (auto r = attachFilter(program); !r)
+            return r;
+    }
     if (groups_) {
         uint32_t groups = groups_;
         groups_ = 0;
@@ -536,6 +541,26 @@ Result<void> MnlSocket::subscribe(uint32_t groups)
             return sysError(errno, "netlink subscribe");
     }
     groups_ |= groups;
+    return {};
+}
+
+Result<void> MnlSocket::attachFilter(const std::vector<sock_filter>& program)
+{
+    const int fd = mnl_socket_get_fd(nl_);
+    if (program.empty()) {
+        int unused = 0;
+        if (setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, &unused, sizeof unused) < 0 && errno != ENOENT)
+            return sysError(errno, "detach socket filter");
+        filter_.clear();
+        return {};
+    }
+    if (program.size() > BPF_MAXINSNS)
+        return makeError(E2BIG, "socket filter of " + std::to_string(program.size()) + " instructions (the kernel takes " +
+                                    std::to_string(BPF_MAXINSNS) + ")");
+    sock_fprog prog{static_cast<unsigned short>(program.size()), const_cast<sock_filter*>(program.data())};
+    if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0)
+        return sysError(errno, "attach socket filter");
+    filter_ = program;
     return {};
 }
 

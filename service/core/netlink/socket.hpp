@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <linux/filter.h>
 #include <memory>
 #include <vector>
 
@@ -81,6 +82,12 @@ public:
     Result<EventReceipt> receiveEvents(const MessageSink& sink, int timeoutMs) override;
     int fd() const override;
     uint64_t overruns() const override { return overruns_; }
+    // SO_ATTACH_FILTER: the kernel runs `program` on every message queued to this socket
+    // (events and replies alike, so only for a socket used for events) and drops those it
+    // answers 0 to. Kept and attached again when the socket is reopened. An empty program
+    // detaches. The kernel's refusal (EINVAL: it failed the checker; ENOMEM) is the Error.
+    Result<void> attachFilter(const std::vector<sock_filter>& program);
+    size_t filterLength() const { return filter_.size(); }
     // The netlink port id: the nlmsg_pid of the events this socket's changes cause.
     uint32_t portId() const { return portId_; }
 
@@ -114,6 +121,7 @@ private:
     std::vector<uint8_t> rx_;
     std::vector<uint8_t> tx_;
     std::vector<size_t> starts_; // offsets of the messages in tx_
+    std::vector<sock_filter> filter_;
 };
 
 // A factory of MnlSockets with these options.

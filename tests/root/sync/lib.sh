@@ -48,7 +48,8 @@
 # Knobs (environment, read by node_start): SYNC_PORT (3780), SYNC_MCAST_GROUP (225.0.0.50),
 # SYNC_MCAST_PORT (3780), SYNC_SOCKET_BUFFER (1249280), SYNC_MODE_OPTIONS,
 # SYNC_GENERAL_OPTIONS and SYNC_OPTIONS (extra config lines for the Mode / General / Sync
-# Options sections).
+# Options sections), SYNC_FILTER_FROM (Userspace; Kernelspace: the Filter as a BPF program
+# on the event socket, which a ctd node must report attached in its log).
 #
 # Cleanup: lib.sh of tests/root is sourced: its trap (EXIT INT TERM) kills every daemon
 # started here (by saved pid, never by name: other tests may run conntrackd at the same
@@ -377,6 +378,7 @@ conntrackd_render_conf() {
     text=${text//@LOGFILE@/$d/log}
     text=${text//@LOCKFILE@/$d/lock}
     text=${text//@UNIX_PATH@/$d/ctl}
+    text=${text//@FILTER_FROM@/${SYNC_FILTER_FROM:-Userspace}}
     text=${text//@GENERAL_OPTIONS@/${SYNC_GENERAL_OPTIONS:-}}
     text=${text//@SYNC_OPTIONS@/${SYNC_OPTIONS:-}}
     printf '%s\n' "$text" >"$d/conntrackd.conf"
@@ -467,6 +469,10 @@ ctd_node_start() {
         sleep 0.02
     done
     SYNC_NODE_STARTUP[$name]=$(sync_elapsed "$t0")
+    if [[ ${SYNC_FILTER_FROM:-} == Kernelspace ]]; then
+        grep -q 'Filter From Kernelspace: BPF program of [0-9]* instructions attached' "$d/log" ||
+            { cat "$d/log" >&2; ctt_die "ctd node $name: no BPF program on the event socket"; }
+    fi
     ctt_log "node $name: ctd ${SYNC_NODE_MODE[$name]}/${SYNC_NODE_CHANNEL[$name]} in $ns, pid $pid, ready in ${SYNC_NODE_STARTUP[$name]} s"
 }
 

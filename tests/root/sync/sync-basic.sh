@@ -59,9 +59,16 @@ wait_tables_equal "$SYNC_NS_A" "$SYNC_NS_B" 2 || fail "tables differ after commi
 ctt_log "tables equal $(sync_elapsed "$t0") s after the commit"
 # What B committed is B's now, not news for A: no node echoes a commit back (A's external
 # cache stays empty), as conntrackd 1.4.7 does.
+# Not for conntrackd in ALARM mode: on a loaded machine it sent its committed entries
+# back to A in 2 of 4 runs (its ALARM refresh works from the internal cache, where its own
+# commits are); ctd never does, which the ctd-as-B runs check.
 sleep 0.5
 echoed=$(node_external_count a)
-((echoed == 0)) || fail "B's commit came back: A's external cache holds $echoed entries"
+if [[ $mode == alarm && $impl_b == conntrackd ]]; then
+    ctt_log "A's external cache holds $echoed entries after the commit (conntrackd in ALARM mode: not checked)"
+else
+    ((echoed == 0)) || fail "B's commit came back: A's external cache holds $echoed entries"
+fi
 
 # 4. Delete and update.
 t0=$(sync_now)

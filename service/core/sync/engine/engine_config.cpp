@@ -61,12 +61,66 @@ LinkSpec linkSpecOf(const Channel& c)
     return s;
 }
 
+bool listedIn(const std::vector<Prefix>& prefixes, const Address& a)
+{
+    return std::any_of(prefixes.begin(), prefixes.end(), [&](const Prefix& p) { return inPrefix(p, a); });
+}
+
+bool kernelspaceAccepts(const EventFilter& f, const Entry& e)
+{
+    if (f.protocol && !f.protocol->protocols.empty() && e.orig.protocol) {
+        bool listed = std::find(f.protocol->protocols.begin(), f.protocol->protocols.end(), *e.orig.protocol) !=
+                      f.protocol->protocols.end();
+        if (!policyPasses(f.protocol->policy, listed))
+            return false;
+    }
+    if (f.address && !f.address->prefixes.empty()) {
+        // The original source and destination, each against the prefixes of its own
+        // family (event_bpf.cpp's emitAddresses).
+        for (const Address* a : {&e.orig.src, &e.orig.dst})
+            if (!policyPasses(f.address->policy, listedIn(f.address->prefixes, *a)))
+                return false;
+    }
+    if (f.state && !f.state->tcpStates.empty() && e.tcp && e.tcp->state) {
+        const auto state = static_cast<TcpState>(*e.tcp->state);
+        bool listed = std::find(f.state->tcpStates.begin(), f.state->tcpStates.end(), state) !=
+                      f.state->tcpStates.end();
+        if (!policyPasses(f.state->policy, listed))
+            return false;
+    }
+    return true;
+}
+
 } // namespace
+
+nl::EventBpfSpec eventBpfSpecOf(const EventFilter& f)
+{
+    nl::EventBpfSpec spec;
+    if (!f.present)
+        return spec;
+    if (f.protocol)
+        spec.protocols = nl::EventBpfSpec::Values{f.protocol->policy == FilterPolicy::Accept, f.protocol->protocols};
+    if (f.address) {
+        spec.addresses.emplace();
+        spec.addresses->accept = f.address->policy == FilterPolicy::Accept;
+        for (const Prefix& p : f.address->prefixes)
+            spec.addresses->prefixes.push_back(nl::EventBpfPrefix{p.address, p.length});
+    }
+    if (f.state) {
+        spec.tcpStates.emplace();
+        spec.tcpStates->accept = f.state->policy == FilterPolicy::Accept;
+        for (TcpState s : f.state->tcpStates)
+            spec.tcpStates->values.push_back(static_cast<uint8_t>(s));
+    }
+    return spec;
+}
 
 bool filterAccepts(const EventFilter& f, const Entry& e)
 {
     if (!f.present)
         return true;
+    if (f.from == FilterFrom::Kernelspace)
+        return kernelspaceAccepts(f, e);
     if (f.protocol) {
         const uint8_t proto = e.orig.protocol.value_or(0);
         bool listed = std::find(f.protocol->protocols.begin(), f.protocol->protocols.end(), proto) !=
