@@ -291,7 +291,11 @@ void SyncRuntime::runOnWorker(WorkerBody body, std::function<void()> done)
 {
     workerFinished_ = std::move(done);
     worker_ = std::thread([this, body = std::move(body)] {
-        auto socket = nl::MnlSocket::open();
+        // One acknowledgement per datagram: failures still come one by one, and a bulk
+        // commit no longer makes the kernel build (and us read) an ack per entry.
+        nl::SocketOptions options;
+        options.ackEachChange = false;
+        auto socket = nl::MnlSocket::open(options);
         if (socket) {
             commitPort_.store((*socket)->portId());
             nl::ConntrackTable table(**socket);
@@ -352,8 +356,15 @@ void SyncRuntime::runKernelJob(std::function<Result<T>(NetlinkKernelPort&)> work
 
 void SyncRuntime::commit(CommitDone done)
 {
-    auto entries = std::make_shared<std::vector<Entry>>(engine_->entriesToCommit(nowMs()));
-    runKernelJob<CommitReport>([entries](NetlinkKernelPort& port) { return port.commit(*entries); },
+    if (busy()) {
+        done(makeError(EBUSY, "a commit or timer reset is already running"));
+        return;
+    }
+    // Built here, where the cache lives, straight into the kernel's messages: no copy of
+    // the entries, and the worker only sends.
+    auto prepared = std::make_shared<PreparedCommit>();
+    engine_->forEachToCommit(nowMs(), [&](const Entry& e) { prepared->add(e); });
+    runKernelJob<CommitReport>([prepared](NetlinkKernelPort& port) { return port.commit(*prepared); },
                                std::move(done));
 }
 

@@ -22,50 +22,91 @@ constexpr size_t kMaxLine = 10239; // conntrack reads lines with a 10240-byte fg
 
 Error fail(std::string message) { return makeError(EINVAL, std::move(message)); }
 
-Result<std::vector<std::string>> tokenize(std::string_view line)
+// Tokens are views: into the line itself where a token has no quote or escape, else into
+// scratch, which has room for the whole line. Nothing is allocated unless the line fails.
+struct Tokens {
+    std::string_view args[2 * kMaxArgs]; // after "--name=value" splitting
+    size_t count = 0;
+};
+
+Result<void> tokenize(std::string_view line, char* scratch, Tokens& out)
 {
-    std::vector<std::string> args;
-    std::string param;
-    bool quoteOpen = false, escaped = false;
-    for (char c : line) {
-        if (c == '\0')
-            return fail("NUL byte in line");
-        if (quoteOpen) {
-            if (escaped) {
-                escaped = false;
-            } else if (c == '\\') {
-                escaped = true;
-                continue;
-            } else if (c == '"') {
-                quoteOpen = false;
-                continue;
-            }
-            param += c;
-        } else if (c == '"') {
-            quoteOpen = true;
-            continue;
-        } else if (c == ' ' || c == '\t' || c == '\n') {
-            if (param.empty())
-                continue;
-            if (args.size() >= kMaxArgs)
-                return fail("too many arguments");
-            args.push_back(std::move(param));
-            param.clear();
-            continue;
-        } else {
-            param += c;
-        }
-        if (param.size() > kMaxParam)
-            return fail("Parameter too long!");
-    }
-    if (quoteOpen)
-        return fail("unterminated quote");
-    if (!param.empty()) {
-        if (args.size() >= kMaxArgs)
+    size_t raw = 0; // tokens before --name=value splitting, for conntrack's kMaxArgs
+    size_t used = 0; // bytes of scratch taken
+    const char* const end = line.data() + line.size();
+    const char* c = line.data();
+    auto push = [&](std::string_view token) -> Result<void> {
+        if (raw >= kMaxArgs)
             return fail("too many arguments");
-        args.push_back(std::move(param));
+        ++raw;
+        // getopt_long, which conntrack parses with, also takes "--name=value".
+        const size_t eq = token.size() > 2 && token[0] == '-' && token[1] == '-' ? token.find('=', 2)
+                                                                                 : std::string_view::npos;
+        if (eq != std::string_view::npos) {
+            out.args[out.count++] = token.substr(0, eq);
+            out.args[out.count++] = token.substr(eq + 1);
+        } else {
+            out.args[out.count++] = token;
+        }
+        return Ok{};
+    };
+    while (c < end) {
+        const char ch = *c;
+        if (ch == ' ' || ch == '\t' || ch == '\n') {
+            ++c;
+            continue;
+        }
+        // A plain token (the common case): a view of the line.
+        const char* start = c;
+        while (c < end && *c != ' ' && *c != '\t' && *c != '\n' && *c != '"' && *c != '\0')
+            ++c;
+        if (c == end || *c != '"') {
+            if (c < end && *c == '\0')
+                return fail("NUL byte in line");
+            if (static_cast<size_t>(c - start) > kMaxParam)
+                return fail("Parameter too long!");
+            if (auto r = push(std::string_view(start, static_cast<size_t>(c - start))); !r)
+                return r;
+            continue;
+        }
+        // A token with quotes: unescaped into scratch.
+        char* param = scratch + used;
+        size_t len = static_cast<size_t>(c - start);
+        std::memcpy(param, start, len);
+        bool quoteOpen = false, escaped = false;
+        for (; c < end; ++c) {
+            const char q = *c;
+            if (q == '\0')
+                return fail("NUL byte in line");
+            if (quoteOpen) {
+                if (escaped) {
+                    escaped = false;
+                } else if (q == '\\') {
+                    escaped = true;
+                    continue;
+                } else if (q == '"') {
+                    quoteOpen = false;
+                    continue;
+                }
+            } else if (q == '"') {
+                quoteOpen = true;
+                continue;
+            } else if (q == ' ' || q == '\t' || q == '\n') {
+                break;
+            }
+            param[len++] = q;
+            if (len > kMaxParam)
+                return fail("Parameter too long!");
+        }
+        if (quoteOpen)
+            return fail("unterminated quote");
+        used += len;
+        if (len == 0)
+            continue; // "" is no argument
+        if (auto r = push(std::string_view(param, len)); !r)
+            return r;
     }
-    return args;
+    return Ok{};
 }
 
 // strtoul(s, &end, 0) with the whole string consumed and the value in [0, max].
@@ -103,14 +144,41 @@ std::optional<uint64_t> parseNumber(std::string_view s, uint64_t max)
     return v;
 }
 
+// "a.b.c.d" in plain decimal without leading zeros: what inet_aton reads the same way.
+bool parseDottedQuad(std::string_view s, uint8_t out[4])
+{
+    size_t i = 0;
+    for (int part = 0; part < 4; ++part) {
+        if (part) {
+            if (i >= s.size() || s[i] != '.')
+                return false;
+            ++i;
+        }
+        const size_t first = i;
+        unsigned v = 0;
+        while (i < s.size() && i - first < 3 && s[i] >= '0' && s[i] <= '9')
+            v = v * 10 + static_cast<unsigned>(s[i++] - '0');
+        const size_t digits = i - first;
+        if (digits == 0 || v > 255 || (digits > 1 && s[first] == '0'))
+            return false;
+        out[part] = static_cast<uint8_t>(v);
+    }
+    return i == s.size();
+}
+
 std::optional<Address> parseAddress(std::string_view s)
 {
     if (s.empty() || s.size() >= INET6_ADDRSTRLEN)
         return std::nullopt;
+    Address a;
+    if (uint8_t quad[4]; parseDottedQuad(s, quad)) {
+        a.family = AF_INET;
+        std::memcpy(a.bytes.data(), quad, 4);
+        return a;
+    }
     char buf[INET6_ADDRSTRLEN];
     std::memcpy(buf, s.data(), s.size());
     buf[s.size()] = '\0';
-    Address a;
     // conntrack tries inet_aton first, so "10.1" is 10.0.0.1 there too.
     struct in_addr v4;
     if (::inet_aton(buf, &v4)) {
@@ -172,6 +240,75 @@ Result<uint32_t> parseStatus(std::string_view list)
 
 enum class Slot : uint8_t { OrigSrc, OrigDst, ReplySrc, ReplyDst };
 
+// Every option name the parser knows, so that a line costs one table look-up per option
+// instead of a chain of string compares.
+enum class Opt : uint8_t {
+    Unknown,
+    // commands
+    Add, Create, Update, Delete, Flush,
+    // NAT, with an optional argument
+    SrcNat, DstNat,
+    // the rest take an argument
+    OrigSrc, OrigDst, ReplySrc, ReplyDst, Protonum, Timeout, Status, Mark, Secmark, Zone,
+    OrigZone, ReplyZone, Family, Label,
+    // protocol options (only with -p, and only when the name starts with "--")
+    Sport, Dport, OrigPortSrc, OrigPortDst, ReplyPortSrc, ReplyPortDst, SrcKey, DstKey,
+    ReplyKeySrc, ReplyKeyDst, State, OrigVtag, ReplyVtag, Role, IcmpType, IcmpCode, IcmpId,
+    Icmpv6Type, Icmpv6Code, Icmpv6Id,
+};
+
+Opt lookupOption(std::string_view name)
+{
+    if (name.size() == 2 && name[0] == '-') {
+        switch (name[1]) {
+        case 'A': return Opt::Add;
+        case 'I': return Opt::Create;
+        case 'U': return Opt::Update;
+        case 'D': return Opt::Delete;
+        case 'F': return Opt::Flush;
+        case 'n': return Opt::SrcNat;
+        case 'g': return Opt::DstNat;
+        case 's': return Opt::OrigSrc;
+        case 'd': return Opt::OrigDst;
+        case 'r': return Opt::ReplySrc;
+        case 'q': return Opt::ReplyDst;
+        case 'p': return Opt::Protonum;
+        case 't': return Opt::Timeout;
+        case 'u': return Opt::Status;
+        case 'm': return Opt::Mark;
+        case 'c': return Opt::Secmark;
+        case 'w': return Opt::Zone;
+        case 'f': return Opt::Family;
+        case 'l': return Opt::Label;
+        default: return Opt::Unknown;
+        }
+    }
+    static constexpr std::pair<std::string_view, Opt> kLong[] = {
+        {"--sport", Opt::Sport}, {"--dport", Opt::Dport}, {"--reply-port-src", Opt::ReplyPortSrc},
+        {"--reply-port-dst", Opt::ReplyPortDst}, {"--state", Opt::State},
+        {"--add", Opt::Add}, {"--create", Opt::Create}, {"--update", Opt::Update},
+        {"--delete", Opt::Delete}, {"--flush", Opt::Flush}, {"--src-nat", Opt::SrcNat},
+        {"--dst-nat", Opt::DstNat}, {"--src", Opt::OrigSrc}, {"--orig-src", Opt::OrigSrc},
+        {"--dst", Opt::OrigDst}, {"--orig-dst", Opt::OrigDst}, {"--reply-src", Opt::ReplySrc},
+        {"--reply-dst", Opt::ReplyDst}, {"--protonum", Opt::Protonum}, {"--timeout", Opt::Timeout},
+        {"--status", Opt::Status}, {"--mark", Opt::Mark}, {"--secmark", Opt::Secmark},
+        {"--zone", Opt::Zone}, {"--orig-zone", Opt::OrigZone}, {"--reply-zone", Opt::ReplyZone},
+        {"--family", Opt::Family}, {"--label", Opt::Label}, {"--label-add", Opt::Label},
+        {"--orig-port-src", Opt::OrigPortSrc}, {"--orig-port-dst", Opt::OrigPortDst},
+        {"--srckey", Opt::SrcKey}, {"--dstkey", Opt::DstKey}, {"--reply-key-src", Opt::ReplyKeySrc},
+        {"--reply-key-dst", Opt::ReplyKeyDst}, {"--orig-vtag", Opt::OrigVtag},
+        {"--reply-vtag", Opt::ReplyVtag}, {"--role", Opt::Role}, {"--icmp-type", Opt::IcmpType},
+        {"--icmp-code", Opt::IcmpCode}, {"--icmp-id", Opt::IcmpId}, {"--icmpv6-type", Opt::Icmpv6Type},
+        {"--icmpv6-code", Opt::Icmpv6Code}, {"--icmpv6-id", Opt::Icmpv6Id},
+    };
+    if (name.size() < 5 || name[0] != '-' || name[1] != '-')
+        return Opt::Unknown;
+    for (const auto& [n, opt] : kLong)
+        if (n.size() == name.size() && n[2] == name[2] && std::memcmp(n.data(), name.data(), n.size()) == 0)
+            return opt;
+    return Opt::Unknown;
+}
+
 struct Parser {
     explicit Parser(const SaveParseOptions& o) : options(o) {}
     const SaveParseOptions& options;
@@ -184,6 +321,8 @@ struct Parser {
     std::optional<uint8_t> family;
     Entry& e() { return cmd.entry; }
 
+    static std::string str(std::string_view v) { return std::string(v); }
+
     Result<void> setFamily(uint8_t f)
     {
         if (family && *family != f)
@@ -192,11 +331,11 @@ struct Parser {
         return Ok{};
     }
 
-    Result<void> setAddress(Slot slot, std::string_view value, const std::string& opt)
+    Result<void> setAddress(Slot slot, std::string_view value, std::string_view opt)
     {
         auto a = parseAddress(value);
         if (!a)
-            return fail("Invalid IP address `" + std::string(value) + "' for `" + opt + "'");
+            return fail("Invalid IP address `" + str(value) + "' for `" + str(opt) + "'");
         if (auto r = setFamily(a->family); !r)
             return r;
         switch (slot) {
@@ -210,7 +349,7 @@ struct Parser {
     }
 
     // -n/-g ADDR[:PORT] (IPv6 with a port as [ADDR]:PORT).
-    Result<void> setNat(bool dst, std::string_view value, const std::string& opt)
+    Result<void> setNat(bool dst, std::string_view value, std::string_view opt)
     {
         std::string_view host = value;
         std::optional<uint16_t> port;
@@ -218,11 +357,11 @@ struct Parser {
         if (!value.empty() && value.front() == '[') {
             size_t close = value.find(']');
             if (close == std::string_view::npos || close == 1)
-                return fail("Invalid NAT address `" + std::string(value) + "' for `" + opt + "'");
+                return fail("Invalid NAT address `" + str(value) + "' for `" + str(opt) + "'");
             host = value.substr(1, close - 1);
             if (close + 1 < value.size()) {
                 if (value[close + 1] != ':')
-                    return fail("Invalid NAT address `" + std::string(value) + "' for `" + opt + "'");
+                    return fail("Invalid NAT address `" + str(value) + "' for `" + str(opt) + "'");
                 colon = close + 1;
             }
         } else if ((colon = value.find(':')) != std::string_view::npos &&
@@ -234,12 +373,12 @@ struct Parser {
         if (colon != std::string_view::npos) {
             auto p = parseNumber(value.substr(colon + 1), 65535);
             if (!p || *p == 0)
-                return fail("Invalid port `" + std::string(value.substr(colon + 1)) + "'");
+                return fail("Invalid port `" + str(value.substr(colon + 1)) + "'");
             port = static_cast<uint16_t>(*p);
         }
         auto a = parseAddress(host);
         if (!a)
-            return fail("Invalid IP address `" + std::string(host) + "' for `" + opt + "'");
+            return fail("Invalid IP address `" + str(host) + "' for `" + str(opt) + "'");
         if (auto r = setFamily(a->family); !r)
             return r;
         NatRange range{*a, *a, port, port};
@@ -270,7 +409,7 @@ struct Parser {
             std::string_view name = list.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
             auto bit = options.labels->bit(name);
             if (!bit)
-                return fail("unknown label '" + std::string(name) + "'");
+                return fail("unknown label '" + str(name) + "'");
             setLabelBit(e().labels, *bit);
             if (comma == std::string_view::npos)
                 return Ok{};
@@ -279,11 +418,11 @@ struct Parser {
     }
 
     template <typename T>
-    Result<void> number(std::string_view value, const std::string& opt, uint64_t max, std::optional<T>& out)
+    Result<void> number(std::string_view value, std::string_view opt, uint64_t max, std::optional<T>& out)
     {
         auto v = parseNumber(value, max);
         if (!v)
-            return fail("Invalid value `" + std::string(value) + "' for `" + opt + "'");
+            return fail("Invalid value `" + str(value) + "' for `" + str(opt) + "'");
         out = static_cast<T>(*v);
         return Ok{};
     }
@@ -295,34 +434,38 @@ struct Parser {
         return parsed;
     }
 
-    Result<void> protoOption(const std::string& opt, std::string_view value);
-    Result<void> option(const std::string& opt, const std::vector<std::string>& args, size_t& i);
+    Result<void> protoOption(Opt o, std::string_view opt, std::string_view value);
+    Result<void> option(std::string_view opt, const Tokens& args, size_t& i);
     Result<void> finish();
 };
 
-Result<void> Parser::protoOption(const std::string& opt, std::string_view value)
+Result<void> Parser::protoOption(Opt o, std::string_view opt, std::string_view value)
 {
     const uint8_t p = e().orig.protocol.value_or(0);
-    auto unknown = [&]() { return fail("unknown option `" + opt + "' for protocol " + std::string(l4ProtoName(p))); };
-    if (hasPorts(p) || p == proto::kGre) {
-        const bool gre = p == proto::kGre;
-        if (opt == (gre ? "--srckey" : "--sport") || (!gre && opt == "--orig-port-src"))
-            return number(value, opt, 65535, e().orig.sport);
-        if (opt == (gre ? "--dstkey" : "--dport") || (!gre && opt == "--orig-port-dst"))
-            return number(value, opt, 65535, e().orig.dport);
-        if (opt == (gre ? "--reply-key-src" : "--reply-port-src")) {
-            replyPortGiven = true;
-            return number(value, opt, 65535, e().reply.sport);
+    auto unknown = [&]() { return fail("unknown option `" + str(opt) + "' for protocol " + str(l4ProtoName(p))); };
+    if (hasPorts(p)) {
+        switch (o) {
+        case Opt::Sport:
+        case Opt::OrigPortSrc: return number(value, opt, 65535, e().orig.sport);
+        case Opt::Dport:
+        case Opt::OrigPortDst: return number(value, opt, 65535, e().orig.dport);
+        case Opt::ReplyPortSrc: replyPortGiven = true; return number(value, opt, 65535, e().reply.sport);
+        case Opt::ReplyPortDst: replyPortGiven = true; return number(value, opt, 65535, e().reply.dport);
+        default: break;
         }
-        if (opt == (gre ? "--reply-key-dst" : "--reply-port-dst")) {
-            replyPortGiven = true;
-            return number(value, opt, 65535, e().reply.dport);
+    } else if (p == proto::kGre) {
+        switch (o) {
+        case Opt::SrcKey: return number(value, opt, 65535, e().orig.sport);
+        case Opt::DstKey: return number(value, opt, 65535, e().orig.dport);
+        case Opt::ReplyKeySrc: replyPortGiven = true; return number(value, opt, 65535, e().reply.sport);
+        case Opt::ReplyKeyDst: replyPortGiven = true; return number(value, opt, 65535, e().reply.dport);
+        default: break;
         }
     }
-    if (p == proto::kTcp && opt == "--state") {
+    if (p == proto::kTcp && o == Opt::State) {
         auto s = tcpStateFromName(value);
         if (!s)
-            return fail("unknown TCP state `" + std::string(value) + "'");
+            return fail("unknown TCP state `" + str(value) + "'");
         if (!e().tcp)
             e().tcp.emplace();
         e().tcp->state = *s;
@@ -331,145 +474,129 @@ Result<void> Parser::protoOption(const std::string& opt, std::string_view value)
     if (p == proto::kSctp) {
         if (!e().sctp)
             e().sctp.emplace();
-        if (opt == "--state") {
+        if (o == Opt::State) {
             auto s = sctpStateFromName(value);
             if (!s)
-                return fail("unknown SCTP state `" + std::string(value) + "'");
+                return fail("unknown SCTP state `" + str(value) + "'");
             e().sctp->state = *s;
             return Ok{};
         }
         // Save files hold conntrack 1.4.7's byte-swapped vtags (see save_writer.cpp).
-        if (opt == "--orig-vtag")
+        if (o == Opt::OrigVtag)
             return swappedVtag(number(value, opt, 0xffffffffu, e().sctp->vtagOrig), e().sctp->vtagOrig);
-        if (opt == "--reply-vtag")
+        if (o == Opt::ReplyVtag)
             return swappedVtag(number(value, opt, 0xffffffffu, e().sctp->vtagReply), e().sctp->vtagReply);
     }
     if (p == proto::kDccp) {
         if (!e().dccp)
             e().dccp.emplace();
-        if (opt == "--state") {
+        if (o == Opt::State) {
             auto s = dccpStateFromName(value);
             if (!s)
-                return fail("unknown DCCP state `" + std::string(value) + "'");
+                return fail("unknown DCCP state `" + str(value) + "'");
             e().dccp->state = *s;
             return Ok{};
         }
-        if (opt == "--role") {
+        if (o == Opt::Role) {
             auto r = dccpRoleFromName(value);
             if (!r)
-                return fail("unknown DCCP role `" + std::string(value) + "'");
+                return fail("unknown DCCP role `" + str(value) + "'");
             e().dccp->role = *r;
             return Ok{};
         }
     }
     if (isIcmp(p)) {
-        const std::string pre = p == proto::kIcmp ? "--icmp-" : "--icmpv6-";
-        if (opt == pre + "type")
+        const bool v4 = p == proto::kIcmp;
+        if (o == (v4 ? Opt::IcmpType : Opt::Icmpv6Type))
             return number(value, opt, 255, e().orig.icmpType);
-        if (opt == pre + "code")
+        if (o == (v4 ? Opt::IcmpCode : Opt::Icmpv6Code))
             return number(value, opt, 255, e().orig.icmpCode);
-        if (opt == pre + "id")
+        if (o == (v4 ? Opt::IcmpId : Opt::Icmpv6Id))
             return number(value, opt, 65535, e().orig.icmpId);
     }
     return unknown();
 }
 
-bool isCommand(const std::string& a, char& c)
+Result<void> Parser::option(std::string_view opt, const Tokens& args, size_t& i)
 {
-    static constexpr std::pair<std::string_view, char> kCommands[] = {
-        {"-A", 'A'}, {"--add", 'A'},    {"-I", 'I'}, {"--create", 'I'}, {"-U", 'U'},
-        {"--update", 'U'}, {"-D", 'D'}, {"--delete", 'D'}, {"-F", 'F'}, {"--flush", 'F'},
-    };
-    for (const auto& [name, cmd] : kCommands)
-        if (a == name) {
-            c = cmd;
-            return true;
-        }
-    return false;
-}
-
-Result<void> Parser::option(const std::string& opt, const std::vector<std::string>& args, size_t& i)
-{
-    char c;
-    if (isCommand(opt, c)) {
+    const Opt o = lookupOption(opt);
+    switch (o) {
+    case Opt::Add:
+    case Opt::Create:
+    case Opt::Update:
+    case Opt::Delete:
+    case Opt::Flush:
         if (haveCommand)
             return fail("Invalid commands combination");
         haveCommand = true;
-        cmd.command = c;
+        cmd.command = o == Opt::Add ? 'A' : o == Opt::Create ? 'I' : o == Opt::Update ? 'U' : o == Opt::Delete ? 'D' : 'F';
         // "-D conntrack": the optional table argument.
-        if (i + 1 < args.size() && args[i + 1] == "conntrack")
+        if (i + 1 < args.count && args.args[i + 1] == "conntrack")
             ++i;
         return Ok{};
-    }
-    // Options with an optional argument (conntrack's -n/-g without address = any NAT).
-    const bool natOpt = opt == "-n" || opt == "--src-nat" || opt == "-g" || opt == "--dst-nat";
-    if (natOpt) {
-        if (i + 1 < args.size() && !args[i + 1].empty() && args[i + 1][0] != '-')
-            return setNat(opt == "-g" || opt == "--dst-nat", args[++i], opt);
+    case Opt::SrcNat:
+    case Opt::DstNat:
+        // Options with an optional argument (conntrack's -n/-g without address = any NAT).
+        if (i + 1 < args.count && !args.args[i + 1].empty() && args.args[i + 1][0] != '-')
+            return setNat(o == Opt::DstNat, args.args[++i], opt);
         return Ok{};
+    default:
+        break;
     }
-    if (i + 1 >= args.size())
-        return fail("option `" + opt + "' requires an argument");
-    const std::string& value = args[++i];
+    if (i + 1 >= args.count)
+        return fail("option `" + str(opt) + "' requires an argument");
+    const std::string_view value = args.args[++i];
 
-    if (opt == "-s" || opt == "--src" || opt == "--orig-src")
-        return setAddress(Slot::OrigSrc, value, opt);
-    if (opt == "-d" || opt == "--dst" || opt == "--orig-dst")
-        return setAddress(Slot::OrigDst, value, opt);
-    if (opt == "-r" || opt == "--reply-src")
-        return setAddress(Slot::ReplySrc, value, opt);
-    if (opt == "-q" || opt == "--reply-dst")
-        return setAddress(Slot::ReplyDst, value, opt);
-    if (opt == "-p" || opt == "--protonum") {
+    switch (o) {
+    case Opt::OrigSrc: return setAddress(Slot::OrigSrc, value, opt);
+    case Opt::OrigDst: return setAddress(Slot::OrigDst, value, opt);
+    case Opt::ReplySrc: return setAddress(Slot::ReplySrc, value, opt);
+    case Opt::ReplyDst: return setAddress(Slot::ReplyDst, value, opt);
+    case Opt::Protonum: {
         if (haveProto)
             return fail("protocol given twice");
         auto p = parseProtocol(value);
         if (!p)
-            return fail("`" + value + "' unsupported protocol");
+            return fail("`" + str(value) + "' unsupported protocol");
         haveProto = true;
         e().orig.protocol = *p;
         e().reply.protocol = *p;
         return Ok{};
     }
-    if (opt == "-t" || opt == "--timeout") {
+    case Opt::Timeout:
         haveTimeout = true;
         return number(value, opt, 0xffffffffu, e().timeout);
-    }
-    if (opt == "-u" || opt == "--status") {
+    case Opt::Status: {
         auto s = parseStatus(value);
         if (!s)
             return s.error();
         e().status = *s;
         return Ok{};
     }
-    if (opt == "-m" || opt == "--mark") {
+    case Opt::Mark: {
         size_t slash = value.find('/');
-        if (auto r = number(std::string_view(value).substr(0, slash), opt, 0xffffffffu, e().mark); !r)
+        if (auto r = number(value.substr(0, slash), opt, 0xffffffffu, e().mark); !r)
             return r;
-        if (slash != std::string::npos)
-            return number(std::string_view(value).substr(slash + 1), opt, 0xffffffffu, cmd.markMask);
+        if (slash != std::string_view::npos)
+            return number(value.substr(slash + 1), opt, 0xffffffffu, cmd.markMask);
         return Ok{};
     }
-    if (opt == "-c" || opt == "--secmark")
-        return number(value, opt, 0xffffffffu, e().secmark);
-    if (opt == "-w" || opt == "--zone")
-        return number(value, opt, 65535, e().zone);
-    if (opt == "--orig-zone")
-        return number(value, opt, 65535, e().orig.zone);
-    if (opt == "--reply-zone")
-        return number(value, opt, 65535, e().reply.zone);
-    if (opt == "-f" || opt == "--family") {
+    case Opt::Secmark: return number(value, opt, 0xffffffffu, e().secmark);
+    case Opt::Zone: return number(value, opt, 65535, e().zone);
+    case Opt::OrigZone: return number(value, opt, 65535, e().orig.zone);
+    case Opt::ReplyZone: return number(value, opt, 65535, e().reply.zone);
+    case Opt::Family:
         if (value == "ipv4")
             return setFamily(AF_INET);
         if (value == "ipv6")
             return setFamily(AF_INET6);
-        return fail("`" + value + "' unsupported protocol");
+        return fail("`" + str(value) + "' unsupported protocol");
+    case Opt::Label: return setLabels(value);
+    default: break;
     }
-    if (opt == "-l" || opt == "--label" || opt == "--label-add")
-        return setLabels(value);
     if (opt.size() > 2 && opt[0] == '-' && opt[1] == '-' && haveProto)
-        return protoOption(opt, value);
-    return fail("unknown option `" + opt + "'");
+        return protoOption(o, opt, value);
+    return fail("unknown option `" + str(opt) + "'");
 }
 
 // Swaps a tuple the way libnetfilter_conntrack's autocompletion does.
@@ -553,32 +680,19 @@ Result<std::optional<SaveCommand>> parseSaveLine(std::string_view line, const Sa
     if (line.empty() || line[0] == '\n' || line[0] == '#')
         return std::optional<SaveCommand>{};
 
-    auto args = tokenize(line);
-    if (!args)
-        return args.error();
-    if (args->empty())
+    char scratch[kMaxLine + 1];
+    Tokens args;
+    if (auto r = tokenize(line, scratch, args); !r)
+        return r.error();
+    if (args.count == 0)
         return std::optional<SaveCommand>{};
 
-    // getopt_long, which conntrack parses with, also takes "--name=value".
-    std::vector<std::string> expanded;
-    expanded.reserve(args->size());
-    for (std::string& a : *args) {
-        const size_t eq = a.find('=');
-        if (a.size() > 2 && a[0] == '-' && a[1] == '-' && eq != std::string::npos) {
-            expanded.push_back(a.substr(0, eq));
-            expanded.push_back(a.substr(eq + 1));
-        } else {
-            expanded.push_back(std::move(a));
-        }
-    }
-    *args = std::move(expanded);
-
     Parser p(options);
-    for (size_t i = 0; i < args->size(); ++i) {
-        const std::string& a = (*args)[i];
+    for (size_t i = 0; i < args.count; ++i) {
+        const std::string_view a = args.args[i];
         if (a.size() < 2 || a[0] != '-')
-            return fail("unexpected argument `" + a + "'");
-        if (auto r = p.option(a, *args, i); !r)
+            return fail("unexpected argument `" + std::string(a) + "'");
+        if (auto r = p.option(a, args, i); !r)
             return r.error();
     }
     if (auto r = p.finish(); !r)

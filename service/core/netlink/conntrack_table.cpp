@@ -319,6 +319,24 @@ Result<ChangeReport> ConntrackTable::updateEach(const Query& query, const Change
     });
 }
 
+Result<ChangeReport> ConntrackTable::sendBuilt(ByteView messages, const BatchErrorSink& onError)
+{
+    ChangeReport report;
+    if (messages.empty())
+        return report;
+    auto r = nl_.batch(messages, [&](size_t i, const Error& e) {
+        ++report.failed;
+        if (!report.firstError)
+            report.firstError = e;
+        if (onError)
+            onError(i, e);
+    });
+    if (!r)
+        return r.error();
+    report.done = r->ok;
+    return report;
+}
+
 Result<ChangeReport> ConntrackTable::createMany(const EntrySource& next, const BatchErrorSink& onError,
                                                 bool updateExisting)
 {

@@ -76,6 +76,10 @@ public:
     Result<ChangeReport> createMany(const EntrySource& next, const BatchErrorSink& onError = {},
                                     bool updateExisting = false);
 
+    // Sends change messages built ahead (ctnl_build.hpp: buildConntrackCreate...), back
+    // to back in messages; onError gets each failure's index in messages.
+    Result<ChangeReport> sendBuilt(ByteView messages, const BatchErrorSink& onError = {});
+
     // Entries in this network namespace (CTNL_MSG_CT_GET_STATS), as conntrack -C.
     Result<uint32_t> count();
 

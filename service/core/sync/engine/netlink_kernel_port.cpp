@@ -1,5 +1,7 @@
 #include "netlink_kernel_port.hpp"
 
+#include "netlink/ctnl_build.hpp"
+
 #include <cerrno>
 
 namespace ctd::sync {
@@ -40,6 +42,45 @@ Result<CommitReport> NetlinkKernelPort::commit(const std::vector<Entry>& entries
         return r.error();
     const uint64_t failedAll = report.existed + report.failed;
     report.created = entries.size() > failedAll ? entries.size() - failedAll : 0;
+    return report;
+}
+
+namespace {
+constexpr size_t kChunkBytes = 256u << 10;
+}
+
+void PreparedCommit::add(const Entry& e)
+{
+    ++entries_;
+    if (chunks_.empty() || chunks_.back().size() >= kChunkBytes)
+        chunks_.emplace_back();
+    if (auto r = nl::buildConntrackCreate(chunks_.back(), e, /*exclusive=*/true); !r) {
+        ++buildFailed_;
+        if (!firstError_)
+            firstError_ = r.error();
+    }
+}
+
+Result<CommitReport> NetlinkKernelPort::commit(const PreparedCommit& prepared)
+{
+    CommitReport report;
+    report.failed = prepared.buildFailed_;
+    report.firstError = prepared.firstError_;
+    for (const nl::NlWriter& chunk : prepared.chunks_) {
+        auto r = table_.sendBuilt(chunk.bytes(), [&](size_t, const Error& error) {
+            // An entry the kernel already has is live traffic on this node: keep it.
+            if (error.code == EEXIST) {
+                ++report.existed;
+                return;
+            }
+            ++report.failed;
+            if (!report.firstError)
+                report.firstError = error;
+        });
+        if (!r)
+            return r.error();
+        report.created += r->done;
+    }
     return report;
 }
 

@@ -710,16 +710,27 @@ Result<CommitReport> SyncEngine::commitExternal(uint64_t nowMs)
 
 std::vector<Entry> SyncEngine::entriesToCommit(uint64_t nowMs)
 {
-    ++counters_.commits;
     std::vector<Entry> entries;
     entries.reserve(external_.size());
-    external_.forEach([&](const CacheKey&, const CacheObject& obj) {
-        const uint64_t age = nowMs > obj.lastUpdateMs ? (nowMs - obj.lastUpdateMs) / 1000 : 0;
-        entries.push_back(prepareForCommit(obj.entry(), settings_.commit, age));
-    });
-    // An expected connection can only be created once its master exists.
-    std::stable_partition(entries.begin(), entries.end(), [](const Entry& e) { return !e.master; });
+    forEachToCommit(nowMs, [&](const Entry& e) { entries.push_back(e); });
     return entries;
+}
+
+void SyncEngine::forEachToCommit(uint64_t nowMs, const std::function<void(const Entry&)>& visit)
+{
+    ++counters_.commits;
+    // An expected connection can only be created once its master exists: those last.
+    for (const bool withMaster : {false, true})
+        external_.forEach([&](const CacheKey&, const CacheObject& obj) {
+            // A master tuple lives in the side allocation: most entries skip the second pass unexpanded.
+            if (withMaster && !obj.record.hasSideAllocation())
+                return;
+            const Entry e = obj.entry();
+            if (e.master.has_value() != withMaster)
+                return;
+            const uint64_t age = nowMs > obj.lastUpdateMs ? (nowMs - obj.lastUpdateMs) / 1000 : 0;
+            visit(prepareForCommit(e, settings_.commit, age));
+        });
 }
 
 std::vector<Expectation> SyncEngine::expectationsToCommit(uint64_t nowMs) const

@@ -124,6 +124,9 @@ public:
     Result<CommitReport> commitExternal(uint64_t nowMs);
     // What commitExternal would send, for a caller that sends it off the loop.
     std::vector<Entry> entriesToCommit(uint64_t nowMs);
+    // The same one by one, without the copy: visit gets each entry as prepared for the
+    // kernel, in commit order (entries with a master last).
+    void forEachToCommit(uint64_t nowMs, const std::function<void(const Entry&)>& visit);
     // conntrackd -c expect: the external expectations, timeouts less the time they waited.
     std::vector<Expectation> expectationsToCommit(uint64_t nowMs) const;
     void flushInternalExpectations() { internalExp_.clear(); }

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 
@@ -304,6 +305,30 @@ TEST(SyncEngine, CommitPreparesEntriesForTheKernel)
     ASSERT_TRUE(e.tcp && e.tcp->flagsOrig);
     EXPECT_TRUE(e.tcp->flagsOrig->flags & 0x08) << "BE_LIBERAL without TCPWindowTracking";
     EXPECT_EQ(e.reply, replyTupleOf(e.orig));
+}
+
+TEST(SyncEngine, CommitVisitsExpectedConnectionsAfterTheRest)
+{
+    Pair p(SyncMode::Ftfw);
+    for (uint32_t i = 1; i <= 40; ++i) {
+        Entry e = udpEntry(i);
+        if (i % 3 == 0) {
+            e.master = tcpEntry(1000 + i, 3).orig; // an expected connection (a helper's)
+            e.status = *e.status | 0x1; // IPS_EXPECTED
+        }
+        p.a->kernelEvent(EventType::New, e, p.now);
+    }
+    p.pump();
+    ASSERT_EQ(p.b->externalCache().size(), 40u);
+    std::vector<Entry> visited;
+    p.b->forEachToCommit(p.now, [&](const Entry& e) { visited.push_back(e); });
+    ASSERT_EQ(visited.size(), 40u);
+    const auto firstWithMaster =
+        std::find_if(visited.begin(), visited.end(), [](const Entry& e) { return e.master.has_value(); });
+    EXPECT_EQ(firstWithMaster - visited.begin(), 40 - 13);
+    EXPECT_TRUE(std::all_of(firstWithMaster, visited.end(), [](const Entry& e) { return e.master.has_value(); }))
+        << "a master must be created before its expected connections";
+    EXPECT_EQ(p.b->entriesToCommit(p.now), visited) << "the copy and the walk send the same";
 }
 
 TEST(SyncEngine, DisabledExternalCacheInjectsIntoTheKernel)
