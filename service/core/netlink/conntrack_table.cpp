@@ -54,17 +54,17 @@ Result<DumpStats> ConntrackTable::dumpOne(NetlinkTransport& nl, const Query& que
         return r.error();
     DumpStats stats;
     auto r = nl.request(w.bytes(), [&](ByteView m) {
-        auto e = parseConntrack(m);
-        if (!e) {
+        Entry e;
+        if (auto r = parseConntrackInto(m, e); !r) {
             if (!stats.malformed++)
-                stats.firstMalformed = e.error().message;
+                stats.firstMalformed = r.error().message;
             return true;
         }
         ++stats.received;
-        if (!matches(query, *e))
+        if (!matches(query, e))
             return true;
         ++stats.matched;
-        if (!sink(*e)) {
+        if (!sink(e)) {
             stats.stopped = true;
             return false;
         }

@@ -297,6 +297,28 @@ Result<T> parseMessage(ByteView message, uint8_t subsys, const char* what, const
     return value;
 }
 
+static_assert(distinctTypes(kIpRules) &&
+              distinctTypes(kProtoRules) &&
+              distinctTypes(kTupleRules) &&
+              distinctTypes(kCounterRules) &&
+              distinctTypes(kTimestampRules) &&
+              distinctTypes(kTcpRules) &&
+              distinctTypes(kSctpRules) &&
+              distinctTypes(kDccpRules) &&
+              distinctTypes(kProtoinfoRules) &&
+              distinctTypes(kHelpRules) &&
+              distinctTypes(kSecctxRules) &&
+              distinctTypes(kSeqAdjRules) &&
+              distinctTypes(kSynproxyRules) &&
+              distinctTypes(kProtoNatRules) &&
+              distinctTypes(kNatRules) &&
+              distinctTypes(kEntryRules) &&
+              distinctTypes(kExpNatRules) &&
+              distinctTypes(kExpectRules) &&
+              distinctTypes(kCpuStatsRules) &&
+              distinctTypes(kGlobalStatsRules) &&
+              distinctTypes(kExpStatsRules));
+
 } // namespace
 
 Result<void> checkMessageHeader(ByteView buffer, size_t& len)
@@ -357,12 +379,23 @@ Result<Tuple> parseTuple(ByteView nestPayload)
     return t;
 }
 
+Result<void> parseConntrackInto(ByteView message, Entry& e)
+{
+    auto attrs = messageAttrs(message);
+    if (!attrs)
+        return attrs.error();
+    if (auto r = expectSubsys(message, NFNL_SUBSYS_CTNETLINK, "conntrack"); !r)
+        return r;
+    e.family = genHeader(message).nfgen_family; // messageAttrs checked the length
+    return decodeAttrs(*attrs, kEntryRules, "conntrack", e);
+}
+
 Result<Entry> parseConntrack(ByteView message)
 {
     Entry e;
-    if (message.size() >= NLMSG_HDRLEN + sizeof(nfgenmsg))
-        e.family = genHeader(message).nfgen_family;
-    return parseMessage(message, NFNL_SUBSYS_CTNETLINK, "conntrack", kEntryRules, std::move(e));
+    if (auto r = parseConntrackInto(message, e); !r)
+        return r.error();
+    return e;
 }
 
 Result<Expectation> parseExpectation(ByteView message)

@@ -26,6 +26,9 @@ EventType expectationEventType(ByteView message);
 
 Result<Tuple> parseTuple(ByteView nestPayload);
 Result<Entry> parseConntrack(ByteView message);
+// The same into a default-constructed Entry the caller owns: a dump decodes each of its
+// entries in place instead of moving a large Entry through a Result.
+Result<void> parseConntrackInto(ByteView message, Entry& entry);
 Result<Expectation> parseExpectation(ByteView message);
 Result<CpuStats> parseCpuStats(ByteView message);
 Result<GlobalStats> parseGlobalStats(ByteView message);

@@ -30,6 +30,7 @@ constexpr std::array<AttrRule<ExtAck>, 2> kExtAckRules{{
          return {};
      }},
 }};
+static_assert(distinctTypes(kExtAckRules));
 
 Error kernelError(int err, ByteView tlvs)
 {
