@@ -66,6 +66,13 @@ bool listedIn(const std::vector<Prefix>& prefixes, const Address& a)
     return std::any_of(prefixes.begin(), prefixes.end(), [&](const Prefix& p) { return inPrefix(p, a); });
 }
 
+bool statePasses(const StateFilter& filter, uint8_t tcpState)
+{
+    const auto state = static_cast<TcpState>(tcpState);
+    const bool listed = std::find(filter.tcpStates.begin(), filter.tcpStates.end(), state) != filter.tcpStates.end();
+    return policyPasses(filter.policy, listed);
+}
+
 bool kernelspaceAccepts(const EventFilter& f, const Entry& e)
 {
     if (f.protocol && !f.protocol->protocols.empty() && e.orig.protocol) {
@@ -82,10 +89,7 @@ bool kernelspaceAccepts(const EventFilter& f, const Entry& e)
                 return false;
     }
     if (f.state && !f.state->tcpStates.empty() && e.tcp && e.tcp->state) {
-        const auto state = static_cast<TcpState>(*e.tcp->state);
-        bool listed = std::find(f.state->tcpStates.begin(), f.state->tcpStates.end(), state) !=
-                      f.state->tcpStates.end();
-        if (!policyPasses(f.state->policy, listed))
+        if (!statePasses(*f.state, *e.tcp->state))
             return false;
     }
     return true;
@@ -139,10 +143,7 @@ bool filterAccepts(const EventFilter& f, const Entry& e)
             return false;
     }
     if (f.state && e.orig.protocol == IPPROTO_TCP && e.tcp && e.tcp->state) {
-        const auto state = static_cast<TcpState>(*e.tcp->state);
-        bool listed = std::find(f.state->tcpStates.begin(), f.state->tcpStates.end(), state) !=
-                      f.state->tcpStates.end();
-        if (!policyPasses(f.state->policy, listed))
+        if (!statePasses(*f.state, *e.tcp->state))
             return false;
     }
     return true;

@@ -5,6 +5,21 @@
 #include <cerrno>
 
 namespace ctd::sync {
+namespace {
+
+// An entry the kernel already has is live traffic on this node: kept, and counted apart.
+void countFailure(CommitReport& report, const Error& error)
+{
+    if (error.code == EEXIST) {
+        ++report.existed;
+        return;
+    }
+    ++report.failed;
+    if (!report.firstError)
+        report.firstError = error;
+}
+
+} // namespace
 
 Result<void> NetlinkKernelPort::dump(const std::function<void(const Entry&)>& sink)
 {
@@ -28,16 +43,7 @@ Result<CommitReport> NetlinkKernelPort::commit(const std::vector<Entry>& entries
             out = entries[next++];
             return true;
         },
-        [&](size_t, const Error& error) {
-            // An entry the kernel already has is live traffic on this node: keep it.
-            if (error.code == EEXIST) {
-                ++report.existed;
-                return;
-            }
-            ++report.failed;
-            if (!report.firstError)
-                report.firstError = error;
-        });
+        [&](size_t, const Error& error) { countFailure(report, error); });
     if (!r)
         return r.error();
     const uint64_t failedAll = report.existed + report.failed;
@@ -67,16 +73,7 @@ Result<CommitReport> NetlinkKernelPort::commit(const PreparedCommit& prepared)
     report.failed = prepared.buildFailed_;
     report.firstError = prepared.firstError_;
     for (const nl::NlWriter& chunk : prepared.chunks_) {
-        auto r = table_.sendBuilt(chunk.bytes(), [&](size_t, const Error& error) {
-            // An entry the kernel already has is live traffic on this node: keep it.
-            if (error.code == EEXIST) {
-                ++report.existed;
-                return;
-            }
-            ++report.failed;
-            if (!report.firstError)
-                report.firstError = error;
-        });
+        auto r = table_.sendBuilt(chunk.bytes(), [&](size_t, const Error& error) { countFailure(report, error); });
         if (!r)
             return r.error();
         report.created += r->done;
