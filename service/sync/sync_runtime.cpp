@@ -26,6 +26,9 @@ struct LinkSource {
 
 Error sdError(int r, const std::string& what) { return makeError(-r, what + ": " + std::strerror(-r)); }
 
+// One kernel job at a time on the worker.
+Error busyError() { return makeError(EBUSY, "a commit or timer reset is already running"); }
+
 // Filter From Kernelspace: the filter as a BPF program on the event socket, as conntrackd
 // does. The same rule stays applied in userspace (engineSetupFrom), so a program that is
 // too long or that the kernel refuses costs CPU, not correctness.
@@ -336,7 +339,7 @@ void SyncRuntime::runKernelJob(std::function<Result<T>(NetlinkKernelPort&)> work
                                std::function<void(Result<T>)> done)
 {
     if (busy()) {
-        done(makeError(EBUSY, "a commit or timer reset is already running"));
+        done(busyError());
         return;
     }
     auto result = std::make_shared<std::optional<Result<T>>>();
@@ -357,7 +360,7 @@ void SyncRuntime::runKernelJob(std::function<Result<T>(NetlinkKernelPort&)> work
 void SyncRuntime::commit(CommitDone done)
 {
     if (busy()) {
-        done(makeError(EBUSY, "a commit or timer reset is already running"));
+        done(busyError());
         return;
     }
     // Built here, where the cache lives, straight into the kernel's messages: no copy of
