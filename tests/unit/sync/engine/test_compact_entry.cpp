@@ -1,3 +1,4 @@
+#include "../wire/test_util.hpp"
 #include "sync/engine/compact_entry.hpp"
 
 #include <gtest/gtest.h>
@@ -6,35 +7,15 @@
 namespace ctd::sync {
 namespace {
 
-Address v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
-{
-    Address x;
-    x.family = AF_INET;
-    x.bytes[0] = a;
-    x.bytes[1] = b;
-    x.bytes[2] = c;
-    x.bytes[3] = d;
-    return x;
-}
-
-Tuple tcpTuple(Address src, Address dst, uint16_t sport, uint16_t dport)
-{
-    Tuple t;
-    t.src = src;
-    t.dst = dst;
-    t.protocol = IPPROTO_TCP;
-    t.sport = sport;
-    t.dport = dport;
-    return t;
-}
+using test::ports;
 
 // What an event of an ordinary TCP connection carries with accounting on.
 Entry tcpEvent()
 {
     Entry e;
     e.family = AF_INET;
-    e.orig = tcpTuple(v4(10, 0, 0, 1), v4(10, 0, 0, 2), 40000, 80);
-    e.reply = tcpTuple(v4(10, 0, 0, 2), v4(192, 0, 2, 9), 80, 40000);
+    e.orig = ports("10.0.0.1", "10.0.0.2", IPPROTO_TCP, 40000, 80);
+    e.reply = ports("10.0.0.2", "192.0.2.9", IPPROTO_TCP, 80, 40000);
     e.status = 0x18e;
     e.timeout = 431999;
     e.mark = 7;
@@ -88,7 +69,7 @@ TEST(CompactEntry, EveryRareFieldSurvives)
 {
     Entry e = withoutUse(tcpEvent());
     e.orig.zone = 4; // a directional zone: this tuple is not packed
-    e.master = tcpTuple(v4(1, 2, 3, 4), v4(5, 6, 7, 8), 1, 21);
+    e.master = ports("1.2.3.4", "5.6.7.8", IPPROTO_TCP, 1, 21);
     e.secmark = 9;
     e.secctx = "system_u:object_r:ssh_t";
     e.helper = "ftp";
@@ -96,8 +77,8 @@ TEST(CompactEntry, EveryRareFieldSurvives)
     e.labelsMask = {0xff};
     e.sctp = SctpInfo{1, 2, 3};
     e.dccp = DccpInfo{1, 2, 3};
-    e.snat = NatRange{v4(9, 9, 9, 9), v4(9, 9, 9, 10), 1024, 2048};
-    e.dnat = NatRange{v4(8, 8, 8, 8), v4(8, 8, 8, 8), std::nullopt, std::nullopt};
+    e.snat = NatRange{test::addr("9.9.9.9"), test::addr("9.9.9.10"), 1024, 2048};
+    e.dnat = NatRange{test::addr("8.8.8.8"), test::addr("8.8.8.8"), std::nullopt, std::nullopt};
     e.seqAdjOrig = SeqAdjust{1, 2, 3};
     e.seqAdjReply = SeqAdjust{4, 5, 6};
     e.synproxy = Synproxy{7, 8, 9};
