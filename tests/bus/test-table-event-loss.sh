@@ -69,9 +69,24 @@ if [ -n "${CTCTL:-}" ] && [ -x "$CTCTL" ]; then
     ln -sf "$CTCTL" "$T/conntrack"
     "$T/conntrack" -E >"$T/dropin.out" 2>"$T/dropin.err" &
     dropin=$!
-    sleep 0.5
-    "$CTFILL" --count 3000 --timeout 300 >/dev/null 2>&1
-    conntrack -F >/dev/null 2>&1
+    # The drop-in is subscribed once a probe entry's event reaches its output: a fixed
+    # sleep lost the race on a loaded 2-core CI machine (0 events shown).
+    probe='^ *\[NEW\] udp +17 +60 src=192\.0\.2\.251 '
+    for _ in $(seq 100); do
+        conntrack -I -p udp -s 192.0.2.251 -d 198.18.0.251 --sport 4244 --dport 4245 -t 60 >/dev/null 2>&1
+        grep -Eq "$probe" "$T/dropin.out" 2>/dev/null && break
+        sleep 0.1
+        conntrack -D -p udp -s 192.0.2.251 >/dev/null 2>&1
+    done
+    grep -Eq "$probe" "$T/dropin.out" || fail "the drop-in showed no event of the probe entry in 10 s"
+    # Bursts until ctd counts a new loss: one burst does not always overrun.
+    loss_before=$(service_counter event_loss)
+    for _ in 1 2 3 4 5; do
+        "$CTFILL" --count 3000 --timeout 300 >/dev/null 2>&1
+        conntrack -F >/dev/null 2>&1
+        [ "$(service_counter event_loss)" -gt "$loss_before" ] && break
+    done
+    [ "$(service_counter event_loss)" -gt "$loss_before" ] || fail "no new loss while the drop-in watched"
     sleep 2
     kill -INT "$dropin"; wait "$dropin"
     grep -q "ctd: lost" "$T/dropin.out" && fail "a loss record on the drop-in's stdout" ||
