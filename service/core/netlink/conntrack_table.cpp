@@ -17,16 +17,25 @@ namespace ctd::nl {
 namespace {
 
 constexpr size_t kBatchBytes = 256u << 10;
+// Changes sent while the dump runs wait with a copy of their entry (for onChanged): this
+// many at most, so the memory of a filtered delete does not grow with the number of
+// matches (a 256 KiB batch alone would hold some 2,600).
+constexpr size_t kPendingChanges = 256;
 
-void noteFailure(ChangeReport& r, const Error& e)
+void countFailure(ChangeReport& r, const Error& e)
 {
-    if (e.code == ENOENT) {
-        ++r.vanished;
-        return;
-    }
     ++r.failed;
     if (!r.firstError)
         r.firstError = e;
+}
+
+// A delete or an update: an entry gone since the dump is not a failure.
+void noteFailure(ChangeReport& r, const Error& e)
+{
+    if (e.code == ENOENT)
+        ++r.vanished;
+    else
+        countFailure(r, e);
 }
 
 void merge(DumpStats& into, const DumpStats& from)
@@ -234,7 +243,7 @@ Result<ChangeReport> ConntrackTable::changeMatching(const Query& query, const En
         pending.push_back(e);
         // With a second socket, changes go out while the dump is still running, as
         // conntrack -D does; otherwise everything waits for the end of the dump.
-        if (side && w.size() >= kBatchBytes) {
+        if (side && (w.size() >= kBatchBytes || pending.size() >= kPendingChanges)) {
             sendError = sendPending(*side);
             return bool(sendError);
         }
@@ -325,9 +334,7 @@ Result<ChangeReport> ConntrackTable::sendBuilt(ByteView messages, const BatchErr
     if (messages.empty())
         return report;
     auto r = nl_.batch(messages, [&](size_t i, const Error& e) {
-        ++report.failed;
-        if (!report.firstError)
-            report.firstError = e;
+        countFailure(report, e);
         if (onError)
             onError(i, e);
     });
@@ -346,18 +353,16 @@ Result<ChangeReport> ConntrackTable::createMany(const EntrySource& next, const B
     std::vector<size_t> indexOf; // message -> source index (builder failures leave gaps)
     size_t index = 0;
     auto send = [&]() -> Result<void> {
-        if (!w.messages())
-            return {};
-        auto r = nl_.batch(w.bytes(), [&](size_t i, const Error& e) {
-            ++report.failed;
-            if (!report.firstError)
-                report.firstError = e;
+        auto sent = sendBuilt(w.bytes(), [&](size_t i, const Error& e) {
             if (onError)
                 onError(i < indexOf.size() ? indexOf[i] : base + i, e);
         });
-        if (!r)
-            return r.error();
-        report.done += r->ok;
+        if (!sent)
+            return sent.error();
+        report.done += sent->done;
+        report.failed += sent->failed;
+        if (!report.firstError)
+            report.firstError = sent->firstError;
         w.clear();
         indexOf.clear();
         base = index;
@@ -366,9 +371,7 @@ Result<ChangeReport> ConntrackTable::createMany(const EntrySource& next, const B
     Entry e;
     while (next(e)) {
         if (auto r = buildConntrackCreate(w, e, !updateExisting); !r) {
-            ++report.failed;
-            if (!report.firstError)
-                report.firstError = r.error();
+            countFailure(report, r.error());
             if (onError)
                 onError(index, r.error());
         } else {

@@ -34,21 +34,10 @@ Result<void> NetlinkKernelPort::dump(const std::function<void(const Entry&)>& si
 
 Result<CommitReport> NetlinkKernelPort::commit(const std::vector<Entry>& entries)
 {
-    size_t next = 0;
-    CommitReport report;
-    auto r = table_.createMany(
-        [&](Entry& out) {
-            if (next == entries.size())
-                return false;
-            out = entries[next++];
-            return true;
-        },
-        [&](size_t, const Error& error) { countFailure(report, error); });
-    if (!r)
-        return r.error();
-    const uint64_t failedAll = report.existed + report.failed;
-    report.created = entries.size() > failedAll ? entries.size() - failedAll : 0;
-    return report;
+    PreparedCommit prepared;
+    for (const Entry& e : entries)
+        prepared.add(e);
+    return commit(prepared);
 }
 
 namespace {
