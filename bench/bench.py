@@ -71,15 +71,31 @@ def fill(ns, build, n, only=None):
     subprocess.run(ns.cmd(*argv), check=True, stdout=subprocess.DEVNULL)
 
 
-def median_of(runs, make_cmd, before=None):
-    times, rss = [], []
+def paired_runs(runs, ours, theirs, before=None):
+    """Times ours and theirs alternately, runs times each, after one untimed warm-up each.
+
+    Alternating puts both commands under the same background load at nearly the same
+    moment, so a burst of noise moves both sides of a ratio instead of one. Returns the
+    medians, the median of the per-pair ratios and the peak RSS of each side.
+    """
+    for cmd in (ours, theirs):
+        if before:
+            before()
+        run_timed(cmd)
+    t_ours, t_ref, pair_ratios, rss_ours, rss_ref = [], [], [], 0, 0
     for _ in range(runs):
         if before:
             before()
-        t, r = run_timed(make_cmd())
-        times.append(t)
-        rss.append(r)
-    return statistics.median(times), max(rss)
+        t_o, r_o = run_timed(ours)
+        if before:
+            before()
+        t_r, r_r = run_timed(theirs)
+        t_ours.append(t_o)
+        t_ref.append(t_r)
+        pair_ratios.append(t_o / t_r if t_r else float("nan"))
+        rss_ours, rss_ref = max(rss_ours, r_o), max(rss_ref, r_r)
+    return (statistics.median(t_ours), statistics.median(t_ref),
+            statistics.median(pair_ratios), rss_ours, rss_ref)
 
 
 def bench_size(args, n):
@@ -105,12 +121,13 @@ def bench_size(args, n):
                 # the first fill already holds the 1 %: delete it so every run starts equal
                 subprocess.run(ns.cmd(*theirs), stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
-            t_ours, rss_ours = median_of(args.runs, lambda: ns.cmd(*ours), refill)
-            t_ref, rss_ref = median_of(args.runs, lambda: ns.cmd(*theirs), refill)
+            t_ours, t_ref, pair_ratio, rss_ours, rss_ref = paired_runs(
+                args.runs, ns.cmd(*ours), ns.cmd(*theirs), refill)
             ratio = t_ours / t_ref if t_ref else float("nan")
-            rows.append((n, label, t_ours, t_ref, ratio, rss_ours, rss_ref))
+            rows.append((n, label, t_ours, t_ref, ratio, pair_ratio, rss_ours, rss_ref))
             print(f"  {label:36s} ours {t_ours:7.3f} s  conntrack {t_ref:7.3f} s  "
-                  f"ratio {ratio:5.2f}  rss {rss_ours / 1024:6.1f} / {rss_ref / 1024:6.1f} MiB",
+                  f"ratio {ratio:5.2f} (pairs {pair_ratio:5.2f})  "
+                  f"rss {rss_ours / 1024:6.1f} / {rss_ref / 1024:6.1f} MiB",
                   flush=True)
     return rows
 
@@ -131,15 +148,17 @@ def write_report(args, rows):
         "depend on the machine.",
         "",
         f"Machine: {machine()}; "
-        f"date {datetime.date.today().isoformat()}; median of {args.runs} runs.",
+        f"date {datetime.date.today().isoformat()}; median of {args.runs} runs, ours and",
+        "conntrack's alternating after one warm-up each; \"pairs\" is the median of the",
+        "per-pair ratios, which a burst of background load moves less.",
         "",
-        "| N | case | ours (s) | conntrack (s) | ratio | target | met | peak RSS ours / conntrack (MiB) |",
-        "|---|---|---|---|---|---|---|---|",
+        "| N | case | ours (s) | conntrack (s) | ratio | pairs | target | met | peak RSS ours / conntrack (MiB) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    for n, label, t_ours, t_ref, ratio, rss_ours, rss_ref in rows:
+    for n, label, t_ours, t_ref, ratio, pair_ratio, rss_ours, rss_ref in rows:
         target = TARGETS.get(label)
         met = "yes" if target and ratio <= target else "no"
-        out.append(f"| {n} | {label} | {t_ours:.3f} | {t_ref:.3f} | {ratio:.2f} | "
+        out.append(f"| {n} | {label} | {t_ours:.3f} | {t_ref:.3f} | {ratio:.2f} | {pair_ratio:.2f} | "
                    f"≤ {target} | {met} | {rss_ours / 1024:.1f} / {rss_ref / 1024:.1f} |")
     by_n = {}
     for n, label, *_rest, rss_ours, _ in rows:
