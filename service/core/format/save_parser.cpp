@@ -4,6 +4,7 @@
 #include "format/save_parser.hpp"
 
 #include "format/proto_names.hpp"
+#include "format/save_completion.hpp"
 
 #include <arpa/inet.h>
 #include <cerrno>
@@ -599,70 +600,16 @@ Result<void> Parser::option(std::string_view opt, const Tokens& args, size_t& i)
     return fail("unknown option `" + str(opt) + "'");
 }
 
-// Swaps a tuple the way libnetfilter_conntrack's autocompletion does.
-Tuple inverted(const Tuple& t)
-{
-    Tuple r;
-    r.src = t.dst;
-    r.dst = t.src;
-    r.protocol = t.protocol;
-    const uint8_t p = t.protocol.value_or(0);
-    if (hasPorts(p) || p == proto::kGre) {
-        r.sport = t.dport;
-        r.dport = t.sport;
-    }
-    return r;
-}
-
-// libnetfilter_conntrack's ICMP setters fill the reply direction themselves.
-void completeIcmpReply(Entry& e)
-{
-    const uint8_t p = e.orig.protocol.value_or(0);
-    if (!isIcmp(p))
-        return;
-    if (e.orig.icmpType)
-        e.reply.icmpType = p == proto::kIcmp ? icmpReplyType(*e.orig.icmpType) : icmpv6ReplyType(*e.orig.icmpType);
-    if (e.orig.icmpCode)
-        e.reply.icmpCode = e.orig.icmpCode;
-    if (e.orig.icmpId)
-        e.reply.icmpId = e.orig.icmpId;
-}
-
 Result<void> Parser::finish()
 {
-    if (!haveCommand)
-        return fail("no command given (expected -A, -I, -U, -D or -F)");
-    e().family = family.value_or(AF_INET);
-    const bool orig = addr[0] || addr[1];
-    const bool reply = addr[2] || addr[3];
-    if (cmd.command == 'A' || cmd.command == 'I') {
-        if (!haveProto)
-            return fail("You need to supply the `--protonum' option for this command");
-        if (!haveTimeout)
-            return fail("You need to supply the `--timeout' option for this command");
-        if (!(addr[0] && addr[1]) && !(addr[2] && addr[3]))
-            return fail("you have to specify `--src' and `--dst'");
-        completeIcmpReply(e());
-        // conntrack's create: a missing direction is the inverse of the given one.
-        if (orig && !reply) {
-            Tuple r = inverted(e().orig);
-            r.zone = e().reply.zone;
-            r.icmpType = e().reply.icmpType;
-            r.icmpCode = e().reply.icmpCode;
-            r.icmpId = e().reply.icmpId;
-            e().reply = r;
-        } else if (!orig && reply) {
-            Tuple o = inverted(e().reply);
-            o.zone = e().orig.zone;
-            o.icmpType = e().orig.icmpType;
-            o.icmpCode = e().orig.icmpCode;
-            o.icmpId = e().orig.icmpId;
-            e().orig = o;
-        }
-    } else {
-        completeIcmpReply(e());
-    }
-    return Ok{};
+    SaveLineSeen seen;
+    seen.command = haveCommand;
+    seen.protocol = haveProto;
+    seen.timeout = haveTimeout;
+    for (int i = 0; i < 4; ++i)
+        seen.addr[i] = addr[i];
+    seen.family = family;
+    return completeSaveCommand(cmd, seen);
 }
 
 } // namespace
