@@ -314,21 +314,17 @@ struct Parser {
     explicit Parser(const SaveParseOptions& o) : options(o) {}
     const SaveParseOptions& options;
     SaveCommand cmd;
-    bool haveCommand = false;
-    bool haveProto = false;
-    bool haveTimeout = false;
-    bool addr[4] = {false, false, false, false};
+    SaveLineSeen seen;
     bool replyPortGiven = false;
-    std::optional<uint8_t> family;
     Entry& e() { return cmd.entry; }
 
     static std::string str(std::string_view v) { return std::string(v); }
 
     Result<void> setFamily(uint8_t f)
     {
-        if (family && *family != f)
+        if (seen.family && *seen.family != f)
             return fail("mismatched address family");
-        family = f;
+        seen.family = f;
         return Ok{};
     }
 
@@ -345,7 +341,7 @@ struct Parser {
         case Slot::ReplySrc: e().reply.src = *a; break;
         case Slot::ReplyDst: e().reply.dst = *a; break;
         }
-        addr[static_cast<int>(slot)] = true;
+        seen.addr[static_cast<int>(slot)] = true;
         return Ok{};
     }
 
@@ -387,13 +383,13 @@ struct Parser {
         if (dst) {
             e().dnat = range;
             e().reply.src = *a;
-            addr[static_cast<int>(Slot::ReplySrc)] = true;
+            seen.addr[static_cast<int>(Slot::ReplySrc)] = true;
             if (port)
                 e().reply.sport = *port;
         } else {
             e().snat = range;
             e().reply.dst = *a;
-            addr[static_cast<int>(Slot::ReplyDst)] = true;
+            seen.addr[static_cast<int>(Slot::ReplyDst)] = true;
             if (port)
                 e().reply.dport = *port;
         }
@@ -527,9 +523,9 @@ Result<void> Parser::option(std::string_view opt, const Tokens& args, size_t& i)
     case Opt::Update:
     case Opt::Delete:
     case Opt::Flush:
-        if (haveCommand)
+        if (seen.command)
             return fail("Invalid commands combination");
-        haveCommand = true;
+        seen.command = true;
         cmd.command = o == Opt::Add ? 'A' : o == Opt::Create ? 'I' : o == Opt::Update ? 'U' : o == Opt::Delete ? 'D' : 'F';
         // "-D conntrack": the optional table argument.
         if (i + 1 < args.count && args.args[i + 1] == "conntrack")
@@ -554,18 +550,18 @@ Result<void> Parser::option(std::string_view opt, const Tokens& args, size_t& i)
     case Opt::ReplySrc: return setAddress(Slot::ReplySrc, value, opt);
     case Opt::ReplyDst: return setAddress(Slot::ReplyDst, value, opt);
     case Opt::Protonum: {
-        if (haveProto)
+        if (seen.protocol)
             return fail("protocol given twice");
         auto p = parseProtocol(value);
         if (!p)
             return fail("`" + str(value) + "' unsupported protocol");
-        haveProto = true;
+        seen.protocol = true;
         e().orig.protocol = *p;
         e().reply.protocol = *p;
         return Ok{};
     }
     case Opt::Timeout:
-        haveTimeout = true;
+        seen.timeout = true;
         return number(value, opt, 0xffffffffu, e().timeout);
     case Opt::Status: {
         auto s = parseStatus(value);
@@ -595,22 +591,12 @@ Result<void> Parser::option(std::string_view opt, const Tokens& args, size_t& i)
     case Opt::Label: return setLabels(value);
     default: break;
     }
-    if (opt.size() > 2 && opt[0] == '-' && opt[1] == '-' && haveProto)
+    if (opt.size() > 2 && opt[0] == '-' && opt[1] == '-' && seen.protocol)
         return protoOption(o, opt, value);
     return fail("unknown option `" + str(opt) + "'");
 }
 
-Result<void> Parser::finish()
-{
-    SaveLineSeen seen;
-    seen.command = haveCommand;
-    seen.protocol = haveProto;
-    seen.timeout = haveTimeout;
-    for (int i = 0; i < 4; ++i)
-        seen.addr[i] = addr[i];
-    seen.family = family;
-    return completeSaveCommand(cmd, seen);
-}
+Result<void> Parser::finish() { return completeSaveCommand(cmd, seen); }
 
 } // namespace
 

@@ -182,19 +182,15 @@ struct Parser {
     explicit Parser(const SaveParseOptions& o) : options(o) {}
     const SaveParseOptions& options;
     SaveCommand cmd;
-    bool haveCommand = false;
-    bool haveProto = false;
-    bool haveTimeout = false;
-    bool addr[4] = {false, false, false, false};
+    SaveLineSeen seen;
     bool replyPortGiven = false;
-    std::optional<uint8_t> family;
     Entry& e() { return cmd.entry; }
 
     Result<void> setFamily(uint8_t f)
     {
-        if (family && *family != f)
+        if (seen.family && *seen.family != f)
             return fail("mismatched address family");
-        family = f;
+        seen.family = f;
         return Ok{};
     }
 
@@ -211,7 +207,7 @@ struct Parser {
         case Slot::ReplySrc: e().reply.src = *a; break;
         case Slot::ReplyDst: e().reply.dst = *a; break;
         }
-        addr[static_cast<int>(slot)] = true;
+        seen.addr[static_cast<int>(slot)] = true;
         return Ok{};
     }
 
@@ -253,13 +249,13 @@ struct Parser {
         if (dst) {
             e().dnat = range;
             e().reply.src = *a;
-            addr[static_cast<int>(Slot::ReplySrc)] = true;
+            seen.addr[static_cast<int>(Slot::ReplySrc)] = true;
             if (port)
                 e().reply.sport = *port;
         } else {
             e().snat = range;
             e().reply.dst = *a;
-            addr[static_cast<int>(Slot::ReplyDst)] = true;
+            seen.addr[static_cast<int>(Slot::ReplyDst)] = true;
             if (port)
                 e().reply.dport = *port;
         }
@@ -398,9 +394,9 @@ Result<void> Parser::option(const std::string& opt, const std::vector<std::strin
 {
     char c;
     if (isCommand(opt, c)) {
-        if (haveCommand)
+        if (seen.command)
             return fail("Invalid commands combination");
-        haveCommand = true;
+        seen.command = true;
         cmd.command = c;
         // "-D conntrack": the optional table argument.
         if (i + 1 < args.size() && args[i + 1] == "conntrack")
@@ -427,18 +423,18 @@ Result<void> Parser::option(const std::string& opt, const std::vector<std::strin
     if (opt == "-q" || opt == "--reply-dst")
         return setAddress(Slot::ReplyDst, value, opt);
     if (opt == "-p" || opt == "--protonum") {
-        if (haveProto)
+        if (seen.protocol)
             return fail("protocol given twice");
         auto p = parseProtocol(value);
         if (!p)
             return fail("`" + value + "' unsupported protocol");
-        haveProto = true;
+        seen.protocol = true;
         e().orig.protocol = *p;
         e().reply.protocol = *p;
         return Ok{};
     }
     if (opt == "-t" || opt == "--timeout") {
-        haveTimeout = true;
+        seen.timeout = true;
         return number(value, opt, 0xffffffffu, e().timeout);
     }
     if (opt == "-u" || opt == "--status") {
@@ -473,22 +469,12 @@ Result<void> Parser::option(const std::string& opt, const std::vector<std::strin
     }
     if (opt == "-l" || opt == "--label" || opt == "--label-add")
         return setLabels(value);
-    if (opt.size() > 2 && opt[0] == '-' && opt[1] == '-' && haveProto)
+    if (opt.size() > 2 && opt[0] == '-' && opt[1] == '-' && seen.protocol)
         return protoOption(opt, value);
     return fail("unknown option `" + opt + "'");
 }
 
-Result<void> Parser::finish()
-{
-    SaveLineSeen seen;
-    seen.command = haveCommand;
-    seen.protocol = haveProto;
-    seen.timeout = haveTimeout;
-    for (int i = 0; i < 4; ++i)
-        seen.addr[i] = addr[i];
-    seen.family = family;
-    return completeSaveCommand(cmd, seen);
-}
+Result<void> Parser::finish() { return completeSaveCommand(cmd, seen); }
 
 } // namespace
 
