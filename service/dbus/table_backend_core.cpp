@@ -351,10 +351,7 @@ public:
                     auto r = s.table->removeMatching(one, printer);
                     if (!r)
                         return r.error();
-                    total.done += r->done;
-                    total.failed += r->failed;
-                    if (!total.firstError)
-                        total.firstError = r->firstError;
+                    total.add(*r);
                 }
             } else {
                 auto r = s.table->removeMatching(q, printer);

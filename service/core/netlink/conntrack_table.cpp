@@ -359,10 +359,7 @@ Result<ChangeReport> ConntrackTable::createMany(const EntrySource& next, const B
         });
         if (!sent)
             return sent.error();
-        report.done += sent->done;
-        report.failed += sent->failed;
-        if (!report.firstError)
-            report.firstError = sent->firstError;
+        report.add(*sent);
         w.clear();
         indexOf.clear();
         base = index;

@@ -40,6 +40,16 @@ struct ChangeReport {
     // Kernel-side flush: done is the drop of the namespace's entry count, so traffic
     // in the namespace can skew it.
     bool inKernel = false;
+
+    // Adds another batch's counts; the first error stays the first.
+    void add(const ChangeReport& other)
+    {
+        done += other.done;
+        vanished += other.vanished;
+        failed += other.failed;
+        if (!firstError)
+            firstError = other.firstError;
+    }
 };
 
 class ConntrackTable {
